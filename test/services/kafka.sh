@@ -87,8 +87,9 @@ ensure_libs() {
   mkdir -p "$tmp"
   # Copy into a scratch dir and rename, so an interrupted download is never
   # mistaken for a complete classpath.
-  mvn -q -B -Dstyle.color=never -f "$pom" dependency:copy-dependencies \
-    -DincludeScope=runtime -DoutputDirectory="$tmp" >&2 \
+  # sed: Debian's Maven 3.8 prints bare colour resets even in batch mode.
+  mvn -q -B -f "$pom" dependency:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$tmp" 2>&1 | sed 's/\x1b\[[0-9;]*m//g' >&2 \
     || { rm -rf "$tmp"; die "mvn could not resolve $pom"; }
   ls "$tmp"/kafka_2.13-"$version".jar >/dev/null 2>&1 || { rm -rf "$tmp"; die "kafka_2.13-$version.jar missing after mvn"; }
   touch "$tmp/.complete"
