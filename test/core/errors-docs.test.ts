@@ -6,6 +6,7 @@ import { coreErrorCodes } from '../../core/errors.js';
 import { repoRoot } from '../helpers/tmp.js';
 
 /** Every `code = 'FICUS_…'` declared in the TypeScript sources of the product (not tests). */
+const literals = new Set<string>();
 function declaredCodes(): Map<string, string[]> {
   const found = new Map<string, string[]>();
   const walk = (dir: string): void => {
@@ -13,9 +14,12 @@ function declaredCodes(): Map<string, string[]> {
       const p = join(dir, name);
       if (statSync(p).isDirectory()) walk(p);
       else if (name.endsWith('.ts')) {
-        for (const m of readFileSync(p, 'utf8').matchAll(/\bcode\s*=\s*'(FICUS_[A-Z0-9_]+)'/g)) {
+        const src = readFileSync(p, 'utf8');
+        for (const m of src.matchAll(/\bcode\s*=\s*'(FICUS_[A-Z0-9_]+)'/g)) {
           found.set(m[1]!, [...(found.get(m[1]!) ?? []), p.slice(repoRoot.length)]);
         }
+        // Codes used inline (e.g. in an HTTP error body) must be documented too.
+        for (const m of src.matchAll(/'(FICUS_[A-Z0-9_]+)'/g)) literals.add(m[1]!);
       }
     }
   };
@@ -38,4 +42,5 @@ test('every error code is declared once and documented in docs/errors.md', () =>
     assert.equal(files.length, 1, `${code} declared more than once: ${files.join(', ')}`);
     assert.ok(docs.includes(`\`${code}\``), `${code} (${files[0]}) is not documented in docs/errors.md`);
   }
+  for (const code of literals) assert.ok(docs.includes(`\`${code}\``), `${code} is used in source but not documented in docs/errors.md`);
 });
