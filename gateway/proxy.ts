@@ -1,0 +1,255 @@
+/**
+ * The client-facing request path, as a fastify plugin over @fastify/reply-from. Each configured
+ * route is a fastify route (fastify's router does the matching); everything else goes to legacy
+ * untouched. The serving side's response streams to the client while a bounded copy is kept;
+ * the other side is called through the shadower, and the two are compared only after the client
+ * has its answer. In canary/modern, an idempotent request that modern fails (connection error,
+ * timeout, 5xx) is replayed to legacy, so the client sees no error legacy would not have given.
+ */
+import type { IncomingHttpHeaders } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { Readable } from 'node:stream';
+import replyFrom from '@fastify/reply-from';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { captureBody, type CaptureOutcome } from './capture.js';
+import type { GatewayOptions } from './options.js';
+import type { Comparison as ComparisonRecorderInput, ExchangeOutcome } from './recorder.js';
+import type { RouteController } from './route-controller.js';
+import { IDEMPOTENT_READS, fillPath } from './router.js';
+import { describeUpstreamError, discard, isStreamedContentType, type ShadowRequest, type ShadowResult, type Shadower } from './shadow.js';
+
+export interface ProxyDeps {
+  options: GatewayOptions;
+  controllers: ReadonlyMap<string, RouteController>;
+  shadower: Shadower;
+  /** Compares and records a finished pair; called off the client's path. */
+  record: (input: ComparisonRecorderInput) => void;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    ficusRoute?: string;
+  }
+}
+
+type UpstreamResponse = { statusCode: number; headers: IncomingHttpHeaders; stream: Readable };
+
+async function ficusProxy(fastify: FastifyInstance, deps: ProxyDeps): Promise<void> {
+  const { options, controllers, shadower, record } = deps;
+  const { legacy, modern } = options.upstreams;
+  const maxBody = options.shadow.maxBodyBytes;
+
+  await fastify.register(replyFrom, {
+    disableRequestLogging: true,
+    undici: { connections: 256, pipelining: 1, keepAliveTimeout: 30_000, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs },
+  });
+
+  // Bodies pass through as streams unless a route must send the same body twice.
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('*', function (request, payload, done) {
+    const id = request.routeOptions.config.ficusRoute;
+    const ctl = id === undefined ? undefined : controllers.get(id);
+    if (!ctl || (ctl.options.shadowWrites !== 'dry-run' && ctl.options.verify === undefined)) {
+      done(null, payload);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    payload.on('data', (c: Buffer) => chunks.push(c));
+    payload.on('end', () => done(null, Buffer.concat(chunks)));
+    payload.on('error', (err) => done(err, undefined));
+  });
+
+  const bodyOpts = (request: FastifyRequest) =>
+    Buffer.isBuffer(request.body) && request.body.length > 0
+      ? { body: request.body, contentType: String(request.headers['content-type'] ?? 'application/octet-stream') }
+      : {};
+
+  // Unmatched requests: legacy, untouched.
+  fastify.all('/*', (request, reply) => {
+    return reply.from(legacy + request.url, bodyOpts(request));
+  });
+
+  for (const ctl of controllers.values()) {
+    fastify.route({
+      method: [...ctl.options.methods],
+      url: ctl.options.path,
+      config: { ficusRoute: ctl.options.id },
+      handler: (request, reply) => handle(ctl, request, reply),
+    });
+  }
+
+  function stickyKey(ctl: RouteController, request: FastifyRequest): string | undefined {
+    const s = ctl.options.sticky;
+    if (!s) return undefined;
+    if (s.kind === 'header') {
+      const v = request.headers[s.name];
+      return Array.isArray(v) ? v[0] : v;
+    }
+    if (s.kind === 'query') {
+      const v = (request.query as Record<string, unknown>)[s.name];
+      return typeof v === 'string' ? v : undefined;
+    }
+    const cookie = request.headers.cookie;
+    if (!cookie) return undefined;
+    for (const part of cookie.split(';')) {
+      const eq = part.indexOf('=');
+      if (eq > 0 && part.slice(0, eq).trim() === s.name) return decodeURIComponent(part.slice(eq + 1).trim());
+    }
+    return undefined;
+  }
+
+  function handle(ctl: RouteController, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+    const decision = ctl.decide(request.method, stickyKey(ctl, request));
+    if (!decision.compare) {
+      if (decision.skip) ctl.recordNotCompared(decision.skip);
+      return serve(ctl, decision.serve, request, reply, undefined);
+    }
+
+    const safe = IDEMPOTENT_READS.has(request.method);
+    const other = decision.serve === 'legacy' ? 'modern' : 'legacy';
+    const base: ShadowRequest = {
+      origin: other === 'legacy' ? legacy : modern,
+      method: request.method,
+      path: request.url,
+      headers: request.headers,
+      body: Buffer.isBuffer(request.body) ? request.body : undefined,
+    };
+    let otherCall: Promise<ShadowResult> | 'read-back';
+    if (safe) otherCall = shadower.send(base);
+    else if (ctl.options.shadowWrites === 'dry-run') otherCall = shadower.send({ ...base, headers: { ...request.headers, [ctl.options.shadowHeader]: '1' } });
+    else otherCall = 'read-back';
+    const noiseCall = decision.noise ? shadower.send({ ...base, origin: legacy }) : undefined;
+
+    let settle!: (o: ExchangeOutcome) => void;
+    const primary = new Promise<ExchangeOutcome>((resolve) => {
+      settle = resolve;
+    });
+    serve(ctl, decision.serve, request, reply, settle);
+
+    const stored = {
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      body: Buffer.isBuffer(request.body) ? request.body : undefined,
+    };
+    void primary.then(async (p) => {
+      let otherResult: ShadowResult;
+      let primaryOutcome = p;
+      if (otherCall === 'read-back') {
+        // The write reached legacy only; compare what both sides now return for the resource.
+        if (!p.ok || p.response.status >= 400) return ctl.recordNotCompared(p.ok ? 'error' : p.reason);
+        const path = fillPath(ctl.options.verify!.readBack, request.params as Record<string, string>, jsonOrUndefined(p.response.body));
+        if (path === undefined) return ctl.recordNotCompared('error');
+        const get: ShadowRequest = { origin: legacy, method: 'GET', path, headers: stripBodyHeaders(request.headers) };
+        const [l, m] = await Promise.all([shadower.send(get), shadower.send({ ...get, origin: modern })]);
+        primaryOutcome = l.ok ? { ok: true, response: l.response, ms: l.ms } : { ok: false, reason: l.reason, detail: l.detail };
+        otherResult = m;
+      } else {
+        otherResult = await otherCall;
+      }
+      const noise = noiseCall ? await noiseCall : undefined;
+      setImmediate(() =>
+        record({
+          controller: ctl,
+          request: stored,
+          served: otherCall === 'read-back' ? 'legacy' : decision.serve,
+          primary: primaryOutcome,
+          other: otherResult,
+          ...(noise ? { noise } : {}),
+        }),
+      );
+    });
+    return reply;
+  }
+
+  /**
+   * Sends the request to one side and streams its answer to the client. With `settle`, the
+   * body is captured for comparison. Modern failures on idempotent requests fall back to legacy.
+   */
+  function serve(ctl: RouteController, side: 'legacy' | 'modern', request: FastifyRequest, reply: FastifyReply, settle: ((o: ExchangeOutcome) => void) | undefined): FastifyReply {
+    const started = performance.now();
+    const canFallBack = side === 'modern' && ctl.options.fallback && IDEMPOTENT_READS.has(request.method);
+    return reply.from((side === 'legacy' ? legacy : modern) + request.url, {
+      ...bodyOpts(request),
+      timeout: side === 'modern' ? ctl.options.timeoutMs : options.timeoutMs,
+      onResponse: (_req, rep, raw) => {
+        const res = raw as unknown as UpstreamResponse;
+        if (res.statusCode >= 500) {
+          ctl.recordError(side);
+          if (canFallBack) {
+            discard(res.stream);
+            for (const name of Object.keys(res.headers)) rep.removeHeader(name);
+            settle?.({ ok: false, reason: 'error', detail: `modern answered ${res.statusCode}; served by legacy` });
+            fallBack(ctl, request, reply, `modern answered ${res.statusCode}`);
+            return;
+          }
+        }
+        if (!settle) {
+          rep.send(res.stream);
+          return;
+        }
+        if (isStreamedContentType(res.headers['content-type'])) {
+          settle({ ok: false, reason: 'streamed', detail: `content-type ${String(res.headers['content-type'])}` });
+          rep.send(res.stream);
+          return;
+        }
+        const declared = Number(res.headers['content-length'] ?? NaN);
+        if (declared > maxBody) {
+          settle({ ok: false, reason: 'too_large', detail: `content-length ${declared} > ${maxBody}` });
+          rep.send(res.stream);
+          return;
+        }
+        const { stream, body } = captureBody(res.stream, maxBody);
+        rep.send(stream);
+        void body.then((o: CaptureOutcome) =>
+          settle(
+            o.ok
+              ? { ok: true, response: { status: res.statusCode, headers: res.headers as Record<string, string | string[] | undefined>, body: o.body }, ms: performance.now() - started }
+              : { ok: false, reason: o.reason, detail: o.detail },
+          ),
+        );
+      },
+      onError: (rep, { error }) => {
+        ctl.recordError(side);
+        settle?.({ ok: false, reason: 'error', detail: `${side}: ${describeUpstreamError(error)}` });
+        if (canFallBack) {
+          fallBack(ctl, request, reply, describeUpstreamError(error));
+          return;
+        }
+        rep.send(error);
+      },
+    });
+  }
+
+  function fallBack(ctl: RouteController, request: FastifyRequest, reply: FastifyReply, reason: string): void {
+    ctl.recordFallback(reason);
+    reply.from(legacy + request.url, {
+      ...bodyOpts(request),
+      onResponse: (_req, rep, raw) => {
+        const res = raw as unknown as UpstreamResponse;
+        if (res.statusCode >= 500) ctl.recordError('legacy');
+        rep.send(res.stream);
+      },
+      onError: (rep, { error }) => {
+        ctl.recordError('legacy');
+        rep.send(error);
+      },
+    });
+  }
+}
+
+function stripBodyHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const { 'content-type': _ct, 'content-length': _cl, 'transfer-encoding': _te, ...rest } = headers;
+  return rest;
+}
+
+function jsonOrUndefined(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+export default fp(ficusProxy, { name: 'ficus-proxy', fastify: '5.x' });

@@ -1,0 +1,115 @@
+/**
+ * Builds a gateway from its options: opens (or receives) the store, restores every route's
+ * state, and wires the proxy listener and the admin listener. `close()` stops accepting, lets
+ * in-flight comparisons settle, flushes route state, and releases every resource it opened.
+ */
+import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from '../core/logger.js';
+import { openStore, type Store } from '../core/store.js';
+import adminApi from './admin.js';
+import { structuralCompare, type Comparator } from './compare.js';
+import { ListenError } from './errors.js';
+import { createGatewayMetrics } from './metrics.js';
+import type { GatewayOptions } from './options.js';
+import ficusProxy from './proxy.js';
+import { createRecorder } from './recorder.js';
+import { createRedactor } from './redact.js';
+import { RouteController } from './route-controller.js';
+import { createShadower } from './shadow.js';
+import { createGatewayState, gatewayMigrations } from './state.js';
+
+export interface GatewayDeps {
+  logger: Logger;
+  /** An open store with the gateway migrations applied; opened from `options.storePath` when absent. */
+  store?: Store;
+  compare?: Comparator;
+  /** Random source in [0, 1) for sampling and canary draws. */
+  random?: () => number;
+  /** How often dirty route state is written, ms. */
+  flushIntervalMs?: number;
+}
+
+export interface Gateway {
+  readonly proxy: FastifyInstance;
+  readonly admin: FastifyInstance;
+  readonly controllers: ReadonlyMap<string, RouteController>;
+  /** Binds both listeners; resolves to their URLs. */
+  listen(): Promise<{ proxy: string; admin: string }>;
+  close(): Promise<void>;
+}
+
+export async function createGateway(options: GatewayOptions, deps: GatewayDeps): Promise<Gateway> {
+  const logger = deps.logger.child({ component: 'gateway' });
+  const ownsStore = deps.store === undefined;
+  const store = deps.store ?? openStore({ path: options.storePath, migrations: gatewayMigrations, logger });
+  const state = createGatewayState(store, { discrepanciesPerRoute: options.discrepancies.max });
+  const metrics = createGatewayMetrics();
+  const controllers = new Map<string, RouteController>();
+  for (const route of options.routes) {
+    controllers.set(
+      route.id,
+      new RouteController({ options: route, state, metrics, logger, versionDecay: options.versionDecay, ...(deps.random ? { random: deps.random } : {}) }),
+    );
+  }
+  const shadower = createShadower(options.shadow);
+  const record = createRecorder({
+    compare: deps.compare ?? structuralCompare,
+    state,
+    redactor: createRedactor(options.redact),
+    ...(options.versionHeader ? { versionHeader: options.versionHeader } : {}),
+  });
+
+  const proxy: FastifyInstance = Fastify({
+    loggerInstance: logger.child({ listener: 'proxy' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+    exposeHeadRoutes: false,
+    bodyLimit: 64 * 1024 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  });
+  await proxy.register(ficusProxy, { options, controllers, shadower, record });
+
+  const admin: FastifyInstance = Fastify({ loggerInstance: logger.child({ listener: 'admin' }) as FastifyBaseLogger, disableRequestLogging: true, forceCloseConnections: true });
+  await admin.register(adminApi, { ...(options.adminToken ? { token: options.adminToken } : {}), controllers, state, metrics, shadower });
+
+  const flushAll = () => {
+    for (const c of controllers.values()) c.flush();
+  };
+  const timer = setInterval(flushAll, deps.flushIntervalMs ?? 1000);
+  timer.unref();
+
+  let closed = false;
+  return {
+    proxy,
+    admin,
+    controllers,
+    async listen() {
+      const bind = async (app: FastifyInstance, what: string, hp: { host: string; port: number }) => {
+        try {
+          await app.listen({ host: hp.host, port: hp.port });
+        } catch (err) {
+          throw new ListenError(what, `${hp.host}:${hp.port}`, err);
+        }
+        const a = app.server.address() as AddressInfo;
+        return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+      };
+      const proxyUrl = await bind(proxy, 'the proxy', options.listen);
+      const adminUrl = await bind(admin, 'the admin API', options.admin);
+      logger.info({ proxy: proxyUrl, admin: adminUrl, routes: controllers.size }, 'gateway listening');
+      return { proxy: proxyUrl, admin: adminUrl };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(timer);
+      await proxy.close();
+      await shadower.close();
+      // Comparisons already scheduled run on setImmediate; let them land before the final flush.
+      await new Promise((r) => setImmediate(r));
+      await admin.close();
+      flushAll();
+      if (ownsStore) store.close();
+    },
+  };
+}
