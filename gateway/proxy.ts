@@ -54,10 +54,26 @@ async function ficusProxy(fastify: FastifyInstance, deps: ProxyDeps): Promise<vo
       done(null, payload);
       return;
     }
+    // The body is sent twice, so it is buffered, within the route's body limit.
+    const limit = request.routeOptions.bodyLimit ?? 1024 * 1024;
     const chunks: Buffer[] = [];
-    payload.on('data', (c: Buffer) => chunks.push(c));
-    payload.on('end', () => done(null, Buffer.concat(chunks)));
-    payload.on('error', (err) => done(err, undefined));
+    let size = 0;
+    let failed = false;
+    payload.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit && !failed) {
+        failed = true;
+        const err = Object.assign(new Error(`request body over ${limit} bytes`), { statusCode: 413 });
+        payload.destroy();
+        done(err, undefined);
+      } else if (!failed) chunks.push(c);
+    });
+    payload.on('end', () => {
+      if (!failed) done(null, Buffer.concat(chunks, size));
+    });
+    payload.on('error', (err) => {
+      if (!failed) done(err, undefined);
+    });
   });
 
   const bodyOpts = (request: FastifyRequest) =>

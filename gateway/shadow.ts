@@ -7,8 +7,7 @@
  */
 import { Agent, errors as undiciErrors, request } from 'undici';
 import type { CapturedResponse } from './compare.js';
-
-export type NotComparedReason = 'too_large' | 'timeout' | 'queue_full' | 'streamed' | 'unsafe_method' | 'error';
+import type { NotComparedReason } from './confidence.js';
 
 export type ShadowResult =
   | { ok: true; response: CapturedResponse; ms: number }

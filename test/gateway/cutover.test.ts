@@ -106,3 +106,23 @@ test('admin mode changes follow the transition table; rollback returns to shadow
   assert.equal((await post('/api/routes/nope/mode', { mode: 'shadow' })).status, 404);
   await eventually(async () => (await routeView(gw.admin, 'acct', TOKEN)).mode === 'shadow');
 });
+
+test('mode changes and mismatches are published on node:diagnostics_channel', async (t) => {
+  const { subscribe, unsubscribe } = await import('node:diagnostics_channel');
+  const seen: string[] = [];
+  const onMode = (m: unknown) => seen.push(`mode:${(m as { to: { mode: string } }).to.mode}`);
+  const onMismatch = (m: unknown) => seen.push(`mismatch:${(m as { route: string }).route}`);
+  subscribe('ficus:gateway:mode', onMode);
+  subscribe('ficus:gateway:mismatch', onMismatch);
+  t.after(() => {
+    unsubscribe('ficus:gateway:mode', onMode);
+    unsubscribe('ficus:gateway:mismatch', onMismatch);
+  });
+  const legacy = await startUpstream(t, () => ({ body: { v: 1 } }));
+  const modern = await startUpstream(t, () => ({ body: { v: 2 } }));
+  const gw = await startGateway(t, `adminToken: ${TOKEN}\nroutes:\n  - id: acct\n    match: GET /a\n    noiseSample: 0\n`, { legacy: legacy.url, modern: modern.url });
+  await call(`${gw.proxy}/a`);
+  await eventually(() => seen.includes('mismatch:acct'));
+  await call(`${gw.admin}/api/routes/acct/mode`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"mode":"legacy"}' });
+  assert.ok(seen.includes('mode:legacy'), seen.join(','));
+});
