@@ -1,0 +1,62 @@
+/**
+ * Errors the bridges raise, each with a stable `FICUS_BR_*` code documented in docs/errors.md.
+ * Foreign errors (pg, mysql2/zongji, kafkajs) are translated at each source's or sink's
+ * boundary; `retriable` says whether the bridge should back off and try again.
+ */
+import { FicusError, type FicusErrorOptions } from '../core/errors.js';
+
+export class BridgeError extends FicusError {
+  constructor(code: string, message: string, options: FicusErrorOptions = {}) {
+    super(code, message, options);
+  }
+}
+
+/** A configured table does not exist in the source database (or has no primary key). */
+export class UnknownTableError extends BridgeError {
+  static readonly code = 'FICUS_BR_UNKNOWN_TABLE';
+  constructor(table: string, detail: string) {
+    super(UnknownTableError.code, `table ${table}: ${detail}`);
+  }
+}
+
+/** The source database is not set up for change capture (wal_level, binlog_format, ...). */
+export class SourceNotReadyError extends BridgeError {
+  static readonly code = 'FICUS_BR_SOURCE_NOT_READY';
+  constructor(message: string) {
+    super(SourceNotReadyError.code, message);
+  }
+}
+
+/** The source connection failed or dropped; the bridge reconnects and resumes from its checkpoint. */
+export class SourceConnectionError extends BridgeError {
+  static readonly code = 'FICUS_BR_SOURCE_CONNECTION';
+  constructor(message: string, cause?: unknown) {
+    super(SourceConnectionError.code, message, { cause, retriable: true });
+  }
+}
+
+/** The sink could not take events now (broker down, ...); the bridge retries, never drops. */
+export class SinkUnavailableError extends BridgeError {
+  static readonly code = 'FICUS_BR_SINK_UNAVAILABLE';
+  constructor(message: string, cause?: unknown) {
+    super(SinkUnavailableError.code, message, { cause, retriable: true });
+  }
+}
+
+/** A stored checkpoint cannot be used by this source (different source kind, or the position is gone). */
+export class CheckpointError extends BridgeError {
+  static readonly code = 'FICUS_BR_CHECKPOINT';
+  constructor(message: string) {
+    super(CheckpointError.code, message);
+  }
+}
+
+/** A mapping `when` expression does not parse or names something that does not exist. */
+export class ExpressionError extends BridgeError {
+  static readonly code = 'FICUS_BR_EXPRESSION';
+  readonly column: number;
+  constructor(expression: string, column: number, message: string) {
+    super(ExpressionError.code, `${message} at column ${column} in ${JSON.stringify(expression)}`);
+    this.column = column;
+  }
+}
