@@ -60,3 +60,39 @@ export class ExpressionError extends BridgeError {
     this.column = column;
   }
 }
+
+/**
+ * The sink refused the events for a reason retrying will not fix (a record over the broker's size
+ * limit, an invalid topic name, not authorized). Not retriable: the bridge stops without
+ * acknowledging the source, so nothing is lost while an operator fixes the cause.
+ */
+export class SinkRejectedError extends BridgeError {
+  static readonly code = 'FICUS_BR_SINK_REJECTED';
+  constructor(message: string, cause?: unknown) {
+    super(SinkRejectedError.code, message, { cause, retriable: false });
+  }
+}
+
+/** `publish` was called on a sink after its `close()`. */
+export class SinkClosedError extends BridgeError {
+  static readonly code = 'FICUS_BR_SINK_CLOSED';
+  constructor(kind: string) {
+    super(SinkClosedError.code, `the ${kind} sink is closed; create a new one to publish again`);
+  }
+}
+
+/** A sink factory was given options it cannot use; the message names the option and the value. */
+export class SinkOptionsInvalidError extends BridgeError {
+  static readonly code = 'FICUS_BR_SINK_OPTIONS_INVALID';
+  constructor(message: string) {
+    super(SinkOptionsInvalidError.code, message);
+  }
+}
+
+/** A record read back from a sink is not a CloudEvent Ficus can decode (missing or malformed attribute). */
+export class EventDecodeError extends BridgeError {
+  static readonly code = 'FICUS_BR_EVENT_INVALID';
+  constructor(message: string, cause?: unknown) {
+    super(EventDecodeError.code, message, { cause });
+  }
+}
