@@ -96,3 +96,14 @@ export class EventDecodeError extends BridgeError {
     super(EventDecodeError.code, message, { cause });
   }
 }
+
+/**
+ * A source was given options it cannot use, or called out of order (start() while started): a
+ * programming or configuration mistake, not retriable. The message names the option and value.
+ */
+export class SourceUsageError extends BridgeError {
+  static readonly code = 'FICUS_BR_SOURCE_USAGE';
+  constructor(message: string) {
+    super(SourceUsageError.code, message);
+  }
+}
