@@ -15,8 +15,11 @@
  * carries the commit checkpoint, the earlier ones repeat the previous checkpoint (so storing
  * or acking them moves nothing). The checkpoint is the commit's end LSN (`0/16B3748`). The
  * server hears, as written/flushed/applied, only the highest LSN given to `ack()` (0/0, which it
- * ignores, until the first ack); status updates go out every `keepaliveMs`, whenever the server
- * asks, and on each ack, so `wal_sender_timeout` never ends an idle or paused stream.
+ * ignores, until the first ack) — except when the source is idle (everything it received is
+ * delivered and acked): then the position of the server's last keepalive is confirmed, so WAL
+ * written for other tables is released and a server shutdown does not wait on the slot forever.
+ * Status updates go out every `keepaliveMs`, whenever the server asks, and on each ack, so
+ * `wal_sender_timeout` never ends an idle or paused stream.
  *
  * Positions. `position` is `<commit LSN>:<txOrder>` (the commit LSN is the one in Begin/Commit,
  * so split batches and re-deliveries agree), `txId` the xid, `commitTimeMs` the commit timestamp.
@@ -540,6 +543,8 @@ class ReplicationRun {
   private replicationQuery: Promise<unknown> | undefined;
   /** The checkpoint of the last complete transaction delivered (or where streaming started). */
   private lastCheckpoint = '0/0';
+  /** Highest keepalive position seen while idle (see `noteKeepalive`). */
+  private idleLsn: Lsn = 0n;
   private connection: ReplicationConnection | undefined;
   private skippedTables = new Set<string>();
 
@@ -641,10 +646,28 @@ class ReplicationRun {
     this.timer.unref();
   }
 
-  /** Reports the acked LSN as written, flushed and applied (0/0, ignored by the server, before any ack). */
+  /**
+   * Reports the acked LSN as written, flushed and applied (0/0, ignored by the server, before any
+   * ack) — or, when the source is idle, the server's position from its last keepalive.
+   */
   sendStatus(): void {
     if (!this.streaming || this.closed || this.connection === undefined) return;
-    this.connection.sendCopyFromChunk(encodeStatusUpdate(this.deps.ackedLsn(), Date.now()));
+    const acked = this.deps.ackedLsn();
+    this.connection.sendCopyFromChunk(encodeStatusUpdate(this.idleLsn > acked ? this.idleLsn : acked, Date.now()));
+  }
+
+  /**
+   * WAL the server has decoded past without sending anything we capture (other tables, vacuum,
+   * checkpoints) may be confirmed, or the slot would hold WAL forever and a server shutdown would
+   * wait for a confirmation that never comes. Safe only when idle: every message before this
+   * keepalive has been processed (none queued, none being delivered, no open transaction) and
+   * everything delivered is acked. The walsender only sends a keepalive after all WAL up to its
+   * `walEnd` has been sent, so no captured change below `walEnd` can still be on its way.
+   */
+  private noteKeepalive(walEnd: Lsn): void {
+    const last = parseLsn(this.lastCheckpoint) ?? 0n;
+    const idle = !this.delivering && this.queue.length === 0 && this.tx === null && this.deps.ackedLsn() >= last;
+    if (idle && walEnd > this.idleLsn) this.idleLsn = walEnd;
   }
 
   private onCopyData(chunk: Buffer): void {
@@ -653,7 +676,10 @@ class ReplicationRun {
       // Keepalives are answered at once, even while a delivery holds the other messages back.
       try {
         const message = decodeStreamMessage(chunk);
-        if (message.kind === 'keepalive' && message.replyRequested) this.sendStatus();
+        if (message.kind === 'keepalive') {
+          this.noteKeepalive(message.walEnd);
+          if (message.replyRequested) this.sendStatus();
+        }
       } catch (err) {
         this.fail(translatePgError(err, 'decoding the replication stream', this.deps.options.where));
       }

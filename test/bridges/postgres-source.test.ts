@@ -457,6 +457,30 @@ test('an idle stream sends status updates every keepaliveMs', opts, async (t) =>
   assert.ok(seen.size >= 3, `reply_time advanced while idle (${seen.size} distinct values)`);
 });
 
+test('an idle source confirms WAL it has no use for, but never past an unacked delivery', opts, async (t) => {
+  const defer = cleanupStack(t);
+  const f = await fixture(t, 'id int PRIMARY KEY', defer);
+  const other = randomName('ficus_pgsrc_other');
+  await f.admin.query(`CREATE TABLE ${other} (id int PRIMARY KEY)`);
+  defer(() => f.admin.query(`DROP TABLE IF EXISTS ${other}`));
+  const c = collector();
+  const source = f.source({ keepaliveMs: 100 });
+  await source.start(c.start());
+  await f.admin.query(`INSERT INTO ${f.table} VALUES (1)`);
+  await waitFor('the captured insert', () => c.batches.length === 1);
+  // Delivered but not acked: WAL written for other tables must not be confirmed past it.
+  for (let i = 0; i < 20; i++) await f.admin.query(`INSERT INTO ${other} VALUES (${i})`);
+  await sleep(600);
+  assert.ok((await f.slotState()).confirmed < f.lsnOf(c.batches[0]!.checkpoint), 'nothing confirmed past the unacked transaction');
+  await source.ack(c.batches[0]!.checkpoint);
+  // Now idle: the server's keepalive position (past the other table's WAL) is confirmed.
+  for (let i = 20; i < 40; i++) await f.admin.query(`INSERT INTO ${other} VALUES (${i})`);
+  const { rows } = await f.admin.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+  const now = f.lsnOf(rows[0]!.lsn);
+  await waitFor('the slot to move past unrelated WAL', async () => (await f.slotState()).confirmed >= now, 15_000);
+  assert.equal(c.batches.length, 1, 'the other table was never delivered');
+});
+
 test('backpressure: while onBatch is pending, nothing more is decoded and memory stays bounded', opts, async (t) => {
   const f = await fixture(t, 'id int PRIMARY KEY, pad text');
   const c = collector();
