@@ -4,7 +4,7 @@
  * in-flight comparisons settle, flushes route state, and releases every resource it opened.
  */
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../core/logger.js';
 import { openStore, type Store } from '../core/store.js';
 import adminApi from './admin.js';
@@ -62,7 +62,7 @@ export async function createGateway(options: GatewayOptions, deps: GatewayDeps):
 
   const proxy: FastifyInstance = Fastify({
     loggerInstance: logger.child({ listener: 'proxy' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     exposeHeadRoutes: false,
     bodyLimit: 64 * 1024 * 1024,
     return503OnClosing: true,
@@ -70,7 +70,7 @@ export async function createGateway(options: GatewayOptions, deps: GatewayDeps):
   });
   await proxy.register(ficusProxy, { options, controllers, shadower, record });
 
-  const admin: FastifyInstance = Fastify({ loggerInstance: logger.child({ listener: 'admin' }) as FastifyBaseLogger, disableRequestLogging: true, forceCloseConnections: true });
+  const admin: FastifyInstance = Fastify({ loggerInstance: logger.child({ listener: 'admin' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), forceCloseConnections: true });
   await admin.register(adminApi, { ...(options.adminToken ? { token: options.adminToken } : {}), controllers, state, metrics, shadower });
 
   const flushAll = () => {
