@@ -58,7 +58,7 @@ const validators = new WeakMap<object, ReturnType<Ajv2020['compile']>>();
 function validatorFor(schema: object): ReturnType<Ajv2020['compile']> {
   let v = validators.get(schema);
   if (!v) {
-    const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true, verbose: true });
+    const ajv = new Ajv2020({ allErrors: true, useDefaults: true, strict: true, strictRequired: false, allowUnionTypes: true, verbose: true });
     addFormats(ajv);
     v = ajv.compile(schema);
     validators.set(schema, v);
