@@ -1,0 +1,119 @@
+/**
+ * The language-neutral result every analyzer frontend (COBOL now; Java, C#, PHP, Python, JS
+ * later) produces for the files it reads, and from which `analyzers/output.ts` writes the shared
+ * contract: `openapi.yaml`, `rules.json` and `report.md`. Frontends never write files themselves.
+ * Paths are relative to the analyzed root, lines 1-based.
+ */
+import type { OpenAPIV3_1 } from 'openapi-types';
+
+export interface Evidence {
+  path: string;
+  startLine: number;
+  endLine: number;
+}
+
+export type RuleKind = 'validation' | 'calculation' | 'decision' | 'constraint';
+
+/** One business rule, tied to the exact source lines it came from. */
+export interface Rule {
+  /** Stable across runs on unchanged code (derived from path, program, location path and content, not from run order). */
+  id: string;
+  kind: RuleKind;
+  /** Plain-language statement (parser-generated; the LLM layer may add a better one without removing facts). */
+  statement: string;
+  /** The condition in readable form, 88-level names resolved; null for unconditional calculations. */
+  condition: string | null;
+  /** Fields set, codes/messages produced: e.g. `WS-RATE := WS-BASE * 1.05`, `MOVE 'E01' TO WS-ERR-CODE`. */
+  effects: string[];
+  /** Data names involved (read or written). */
+  fields: string[];
+  evidence: Evidence[];
+  origin: 'parser' | 'llm';
+  /** Operation this rule governs, if any. */
+  operation: string | null;
+  /** Enclosing conditions, outermost first, e.g. ["IF WS-APPROVED", "WHEN WS-CREDIT < 660"]. */
+  path?: string[];
+}
+
+export interface Dependency {
+  kind: 'sql' | 'file' | 'cics' | 'call';
+  /** Table, file, CICS resource/program, or called program name. */
+  target: string;
+  /** SELECT/INSERT/UPDATE/DELETE, OPEN INPUT/OUTPUT/I-O/EXTEND, READ/WRITE/LINK/XCTL/..., CALL. */
+  operations: string[];
+  evidence?: Evidence[];
+}
+
+export interface Program {
+  path: string;
+  name: string;
+  language: string;
+  /** The entry paragraph/section/function. */
+  entry: string | null;
+  /** Programs this one calls (CALL, LINK, XCTL). */
+  calls: string[];
+  /** Paragraphs/sections never reached from the entry. */
+  deadCode: { name: string; startLine: number; endLine: number }[];
+  dependencies: Dependency[];
+  /** PERFORM/GO TO graph: paragraph → paragraphs it transfers to. */
+  callGraph?: Record<string, string[]>;
+}
+
+export interface Diagnostic {
+  path: string;
+  line: number;
+  severity: 'error' | 'warning' | 'info';
+  message: string;
+}
+
+/** An API operation found in the code, with request/response schemas (JSON Schema 2020-12 as OpenAPI 3.1 uses). */
+export interface Operation {
+  operationId: string;
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** OpenAPI path template, e.g. `/loans/{id}`. */
+  path: string;
+  summary: string;
+  description?: string;
+  parameters?: OpenAPIV3_1.ParameterObject[];
+  requestSchema?: OpenAPIV3_1.SchemaObject;
+  responseSchema?: OpenAPIV3_1.SchemaObject;
+  /** Named schemas this operation's schemas refer to (`#/components/schemas/<name>`). */
+  schemas?: Record<string, OpenAPIV3_1.SchemaObject>;
+  evidence: Evidence[];
+  /** How input and output were told apart, or other notes for the architect. */
+  notes?: string[];
+}
+
+export interface SourceFile {
+  path: string;
+  language: string;
+  sha256: string;
+  lines: number;
+}
+
+/** What a frontend returns for one analyzed file (or a program spread over a file and its copybooks). */
+export interface FileAnalysis {
+  source: SourceFile;
+  programs: Program[];
+  operations: Operation[];
+  rules: Rule[];
+  diagnostics: Diagnostic[];
+}
+
+/** A frontend: detects its files and analyzes one at a time. */
+export interface Frontend {
+  readonly language: string;
+  /** True when this frontend handles the file (by extension and, if needed, content sniffing). */
+  accepts(path: string, head: string): boolean;
+  /** Never throws for bad input: problems become diagnostics with line numbers. */
+  analyze(file: { path: string; absolutePath: string; text: string }, context: FrontendContext): Promise<FileAnalysis> | FileAnalysis;
+}
+
+export interface FrontendContext {
+  /** Absolute root being analyzed. */
+  root: string;
+  /** Directories searched for copybooks / includes, absolute. */
+  includePaths: readonly string[];
+  /** Reads a file (for copybooks); returns undefined when missing. */
+  readFile(absolutePath: string): string | undefined;
+}
