@@ -11,6 +11,7 @@ import { parseConfig } from '../../core/config.js';
 import { assertNoIssues } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
 import { gatewayOptions, type GatewayConfig, type GatewayOptions } from '../../gateway/options.js';
+import type { RouteView } from '../../gateway/route-controller.js';
 import { createGateway, type Gateway } from '../../gateway/server.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -134,20 +135,8 @@ export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 500
   }
 }
 
-export interface RouteView {
-  id: string;
-  mode: string;
-  modernPercent: number;
-  samples: number;
-  matches: number;
-  mismatches: number;
-  notCompared: number;
-  notComparedByReason: Record<string, number>;
-  errors: { legacy: number; modern: number };
-  fallbacks: number;
-  confidence: number;
-  pendingApproval: null | { mode: string; percent: number; reason: string };
-}
+/** What the admin API answers for a route: the gateway's own view type, JSON-serialised. */
+export type { RouteView };
 
 export async function routeView(admin: string, id: string, token?: string): Promise<RouteView> {
   const r = await call(`${admin}/api/routes/${id}`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
