@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ConfigInvalidError, FicusError } from '../core/errors.js';
+import { registerAnalyze } from './analyze.js';
 import { registerBridge } from './bridge.js';
 import { registerCheck } from './check.js';
 import { registerGateway } from './gateway.js';
@@ -25,7 +26,7 @@ function packageVersion(): string {
 }
 
 /** Subcommands, in the order `--help` lists them. Each lands with the issue that builds it. */
-const commands: ((program: Command, ctx: CliContext) => void)[] = [registerGateway, registerBridge, registerCheck];
+const commands: ((program: Command, ctx: CliContext) => void)[] = [registerAnalyze, registerGateway, registerBridge, registerCheck];
 
 /** Runs the CLI in-process; resolves to the exit code. */
 export async function main(argv: readonly string[], ctx: CliContext): Promise<number> {
