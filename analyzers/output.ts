@@ -123,6 +123,12 @@ function buildRulesDocument(result: AnalyzeResult, generator: string, extra: Dia
         extra.push(warning(file.source.path, r.evidence[0]?.startLine ?? 0, `rule id ${r.id} already used by a rule from ${first}; this one is left out`));
         continue;
       }
+      const evidence = sortEvidence((r.evidence ?? []).filter((e) => e.startLine >= 1 && e.endLine >= e.startLine));
+      if (!evidence.length) {
+        // The contract promises every rule its source lines; a rule without them is a frontend bug.
+        extra.push(warning(file.source.path, 0, `rule ${r.id} has no usable evidence (source lines); it is left out`));
+        continue;
+      }
       seenRules.set(r.id, file.source.path);
       const operation = r.operation ?? null;
       if (operation !== null && !knownOperations.has(operation)) {
@@ -135,7 +141,7 @@ function buildRulesDocument(result: AnalyzeResult, generator: string, extra: Dia
         condition: r.condition ?? null,
         effects: [...(r.effects ?? [])],
         fields: [...(r.fields ?? [])],
-        evidence: sortEvidence(r.evidence ?? []),
+        evidence,
         origin: r.origin,
         operation,
         ...(r.path && r.path.length ? { path: [...r.path] } : {}),
@@ -160,7 +166,7 @@ function buildRulesDocument(result: AnalyzeResult, generator: string, extra: Dia
     .sort((a, b) => compareStrings(a.path, b.path) || compareStrings(a.name, b.name));
 
   const diagnostics = [...result.files.flatMap((f) => f.diagnostics), ...extra]
-    .map((d) => ({ path: d.path, line: d.line, severity: d.severity, message: d.message }))
+    .map((d) => ({ path: d.path, line: Number.isInteger(d.line) && d.line > 0 ? d.line : 0, severity: d.severity, message: d.message }))
     .sort(compareDiagnostics);
   return { version: 1, generator, sources, rules, programs, diagnostics };
 }

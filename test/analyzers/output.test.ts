@@ -139,3 +139,16 @@ test('conflicting operations and schemas across files: the first by path is kept
   );
   assert.match(doc.diagnostics[0]!.message, /operationId Same already defined in a\.toy/);
 });
+
+test('a rule without evidence is left out with a warning, so rules.json keeps its contract', async (t) => {
+  const root = writeTree(t, { 'src/a.toy': 'program A\nrule calculation X := 1\n' });
+  const result = await analyze({ paths: [join(root, 'src')], frontends: [createToyFrontend()] });
+  const good = result.files[0]!.rules[0]!;
+  result.files[0]!.rules.push({ ...good, id: 'NO-EVIDENCE', evidence: [] });
+  const out = join(tempDir(t), 'out');
+  writeOutputs(out, result, { toolVersion: '9.9.9' });
+  const doc = JSON.parse(readFileSync(join(out, 'rules.json'), 'utf8')) as RulesDocument;
+  assert.ok(validateRules(doc), JSON.stringify(validateRules.errors));
+  assert.deepEqual(doc.rules.map((r) => r.id), [good.id]);
+  assert.match(doc.diagnostics[0]!.message, /rule NO-EVIDENCE has no usable evidence/);
+});
