@@ -2,7 +2,8 @@
  * The analyzer frontends `ficus analyze` uses, in priority order: for each file the first whose
  * `accepts(path, head)` is true analyzes it. A new language lands here with one import.
  */
+import { cobolFrontend } from './cobol/index.js';
 import type { Frontend } from './model.js';
 
 /** Every built-in frontend. */
-export const frontends: readonly Frontend[] = Object.freeze([]);
+export const frontends: readonly Frontend[] = Object.freeze([cobolFrontend]);

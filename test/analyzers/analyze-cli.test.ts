@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
@@ -120,12 +120,17 @@ const cobolFrontend = join(repoRoot, 'dist', 'analyzers', 'cobol', 'index.js');
 const cobolFixtures = join(repoRoot, 'test', 'fixtures', 'cobol');
 test('ficus analyze on the COBOL fixtures with the built-in frontends', { skip: !existsSync(cobolFrontend) || !existsSync(cobolFixtures) ? 'no COBOL frontend or fixtures yet' : false }, async (t) => {
   const out = join(tempDir(t), 'out');
-  const copybooks = ['copybooks', 'copy', 'cpy'].map((d) => join(cobolFixtures, d)).filter((d) => existsSync(d));
+  // Each fixture folder may keep its copybooks in a `copybooks/` subfolder.
+  const copybooks = [cobolFixtures, ...readdirSync(cobolFixtures).map((d) => join(cobolFixtures, d))]
+    .map((d) => join(d, 'copybooks'))
+    .filter((d) => existsSync(d));
   const r = ficus([cobolFixtures, '--out', out, ...copybooks.flatMap((d) => ['--copybooks', d])], tempDir(t));
   assert.equal(r.code, 0, r.stderr);
-  const rules = JSON.parse(readFileSync(join(out, 'rules.json'), 'utf8')) as { sources: { language: string }[] };
+  assert.match(r.stdout, /^ficus analyze: \d+ files \(\d+ analyzed, 0 cached, 0 failed\)/);
+  const rules = JSON.parse(readFileSync(join(out, 'rules.json'), 'utf8')) as { sources: { language: string }[]; rules: unknown[] };
   assert.ok(validateRules(rules), JSON.stringify(validateRules.errors));
-  assert.ok(rules.sources.some((s) => s.language === 'cobol'));
+  assert.ok(rules.sources.length > 0 && rules.sources.every((s) => s.language === 'cobol'));
+  assert.ok(rules.rules.length > 0);
   const res = await new Validator().validate(readFileSync(join(out, 'openapi.yaml'), 'utf8'));
   assert.equal(res.valid, true, JSON.stringify(res.errors));
 });
