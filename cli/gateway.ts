@@ -27,7 +27,7 @@ export function registerGateway(program: Command, ctx: CliContext): void {
       if (!config.gateway) {
         throw new ConfigInvalidError([{ file: opts.config, line: 1, path: 'gateway', message: 'is required to run the gateway (see README: Gateway)' }]);
       }
-      const { options, issues } = gatewayOptions(loaded, config.gateway, { storePath: config.store.path, env: ctx.env });
+      const { options, issues } = gatewayOptions(loaded, config.gateway, { storePath: config.store.path, env: ctx.env, cwd: ctx.cwd });
       assertNoIssues(issues);
       const logger = createLogger({ level: config.log.level, redact: config.log.redact });
       const gateway = await createGateway(options, { logger });

@@ -1,18 +1,25 @@
 /**
- * The admin API on its own listener (default 127.0.0.1:9901): route status, discrepancies,
- * approvals, rollbacks, mode changes, noise review, the audit log, and Prometheus metrics.
- * Every call except `GET /healthz` requires `Authorization: Bearer <token>` when a token is
- * configured. The contract is `specs/admin-api.openapi.yaml`; tests validate responses against it.
+ * The admin API on its own listener (default 127.0.0.1:9901): route status, confidence history,
+ * discrepancies with the business rules that explain them, approvals, rollbacks, mode changes,
+ * noise review, the audit log, traffic against the spec, Prometheus metrics, and the dashboard
+ * page (`GET /`, static files under `/dashboard/`). Every call except `GET /healthz` and the
+ * dashboard's static shell requires `Authorization: Bearer <token>` when a token is configured. The contract is `specs/admin-api.openapi.yaml`; tests validate responses against it.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import { readdirSync, readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AdminBadRequestError, AdminUnauthorizedError, DiscrepancyNotFoundError, GatewayError, RouteNotFoundError } from './errors.js';
 import type { GatewayMetrics } from './metrics.js';
 import { routeModes, type RouteMode } from './modes.js';
 import type { RouteController } from './route-controller.js';
 import type { Shadower } from './shadow.js';
+import type { ConfidenceHistory } from './history.js';
+import type { SpecCatalog, SpecOperation } from './specs.js';
 import type { DiscrepancyRecord, GatewayState } from './state.js';
+import type { TrafficTracker } from './traffic.js';
 
 export interface AdminDeps {
   token?: string;
@@ -20,7 +27,50 @@ export interface AdminDeps {
   state: GatewayState;
   metrics: GatewayMetrics;
   shadower: Shadower;
+  history: ConfidenceHistory;
+  traffic: TrafficTracker;
+  /** The analyzer's spec and rules (`gateway.specs`), when configured. */
+  specs?: SpecCatalog;
+  /** Where the dashboard's static files are; default {@link defaultDashboardDir}. */
+  dashboardDir?: string;
 }
+
+/**
+ * The dashboard ships as hand-written ES modules and CSS in the package's `gateway/dashboard/`
+ * (no build step); from `dist/gateway/admin.js` that is two levels up.
+ */
+export const defaultDashboardDir = fileURLToPath(new URL('../../gateway/dashboard/', import.meta.url));
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
+
+/** Reads the dashboard's files once: a fixed set served from memory, so no path ever reaches the file system. */
+function loadDashboard(dir: string): Map<string, { type: string; body: Buffer }> {
+  const files = new Map<string, { type: string; body: Buffer }>();
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return files; // an install without the page still serves the API; GET / says what is missing
+  }
+  for (const name of names) {
+    const type = CONTENT_TYPES[extname(name)];
+    if (type) files.set(name, { type, body: readFileSync(join(dir, name)) });
+  }
+  return files;
+}
+
+// The page runs only its own scripts and styles; the token never goes to another origin.
+const DASHBOARD_HEADERS = {
+  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-cache',
+};
 
 function tokenMatches(expected: string, header: string | undefined): boolean {
   if (!header?.startsWith('Bearer ')) return false;
@@ -36,8 +86,9 @@ function intParam(value: unknown, name: string, def: number, max: number): numbe
   return n;
 }
 
-/** A discrepancy as the API shows it: bodies as stored (exact text, secrets redacted). */
-function discrepancyView(d: DiscrepancyRecord) {
+/** A discrepancy as the API shows it: bodies as stored (exact text, secrets redacted), and the rules that may explain it. */
+function discrepancyView(d: DiscrepancyRecord, specs: SpecCatalog | undefined, operations: readonly SpecOperation[]) {
+  const rules = specs ? specs.rulesFor(operations, d.differences.map((x) => x.path)).filter((r) => r.paths.length > 0) : [];
   return {
     id: d.id,
     routeId: d.routeId,
@@ -46,11 +97,17 @@ function discrepancyView(d: DiscrepancyRecord) {
     legacy: d.legacy,
     modern: d.modern,
     differences: d.differences,
+    rules,
   };
 }
 
 async function adminApi(app: FastifyInstance, deps: AdminDeps): Promise<void> {
-  const { token, controllers, state, metrics, shadower } = deps;
+  const { token, controllers, state, metrics, shadower, history, traffic, specs } = deps;
+  const dashboard = loadDashboard(deps.dashboardDir ?? defaultDashboardDir);
+  const operationsOf = (routeId: string): SpecOperation[] => {
+    const ctl = controllers.get(routeId);
+    return specs && ctl ? specs.operationsFor(ctl.options.methods, ctl.options.path) : [];
+  };
 
   app.setErrorHandler((err: FastifyError | GatewayError, _req, reply) => {
     if (err instanceof GatewayError) return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message } });
@@ -63,6 +120,8 @@ async function adminApi(app: FastifyInstance, deps: AdminDeps): Promise<void> {
 
   app.addHook('onRequest', async (req) => {
     if (req.url === '/healthz') return;
+    // The page shell and its scripts hold no data; every call they make needs the token.
+    if (req.method === 'GET' && (req.url === '/' || req.url.startsWith('/dashboard/'))) return;
     if (token !== undefined && !tokenMatches(token, req.headers.authorization)) throw new AdminUnauthorizedError();
   });
 
@@ -85,13 +144,63 @@ async function adminApi(app: FastifyInstance, deps: AdminDeps): Promise<void> {
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
+  const sendFile = (name: string, reply: FastifyReply) => {
+    const f = dashboard.get(name);
+    if (!f) return reply.code(404).send({ error: { code: 'FICUS_GW_NOT_FOUND', message: `no dashboard file ${name} in ${deps.dashboardDir ?? defaultDashboardDir}` } });
+    return reply.headers(DASHBOARD_HEADERS).type(f.type).send(f.body);
+  };
+  app.get('/', async (_req, reply) => sendFile('index.html', reply));
+  app.get('/dashboard/:file', async (req, reply) => sendFile((req.params as { file: string }).file, reply));
+
   app.get('/api/routes', async () => ({ routes: [...controllers.values()].map((c) => c.view()) }));
   app.get('/api/routes/:id', async (req) => ({ route: route(req).view() }));
+
+  app.get('/api/routes/:id/history', async (req) => {
+    const ctl = route(req);
+    return { intervalMs: history.intervalMs, history: history.points(ctl.options.id) };
+  });
+  app.get('/api/history', async () => ({
+    intervalMs: history.intervalMs,
+    routes: Object.fromEntries([...controllers.keys()].map((id) => [id, history.points(id)])),
+  }));
+
+  app.get('/api/routes/:id/rules', async (req) => {
+    const ctl = route(req);
+    const operations = operationsOf(ctl.options.id);
+    return { specs: specs !== undefined, operations, rules: specs ? specs.rulesFor(operations) : [] };
+  });
+
+  // Traffic against the spec: what was seen but is not documented, and what is documented but never seen.
+  app.get('/api/traffic', async () => {
+    const seen = traffic.routedMethods();
+    const routed = [...controllers.values()].flatMap((c) =>
+      [...(seen.get(c.options.id) ?? new Map<string, number>())].map(([method, count]) => ({ method, path: c.options.path, routeId: c.options.id, count })),
+    );
+    const unmatched = traffic.unmatchedTemplates();
+    const isDocumented = (method: string, path: string) => specs?.operationMatching(method, path) !== undefined;
+    const undocumented = [
+      ...routed.filter((r) => !isDocumented(r.method, r.path)).map((r) => ({ method: r.method, path: r.path.replace(/:([A-Za-z_]\w*)/g, '{$1}'), count: r.count, routeId: r.routeId })),
+      ...unmatched.filter((u) => !isDocumented(u.method, u.path)).map((u) => ({ method: u.method, path: u.path, count: u.count, routeId: null, firstAt: u.firstAt, lastAt: u.lastAt })),
+    ];
+    const unseen = (specs?.operations ?? []).filter((op) => {
+      const byRoute = [...controllers.values()].some((c) => (seen.get(c.options.id)?.get(op.method) ?? 0) > 0 && specs!.operationsFor([op.method], c.options.path).includes(op));
+      const byUnmatched = unmatched.some((u) => u.method === op.method && specs!.operationMatching(u.method, u.path) === op);
+      return !byRoute && !byUnmatched;
+    });
+    return {
+      specs: specs !== undefined,
+      undocumented: specs ? undocumented : [],
+      unseen: unseen.map((o) => ({ operationId: o.operationId, method: o.method, path: o.path, summary: o.summary })),
+      unmatched,
+      overflow: traffic.overflow,
+    };
+  });
 
   app.get('/api/routes/:id/discrepancies', async (req) => {
     const ctl = route(req);
     const limit = intParam((req.query as Record<string, unknown>).limit, 'limit', 50, 1000);
-    return { discrepancies: state.discrepancies(ctl.options.id, limit).map(discrepancyView) };
+    const ops = operationsOf(ctl.options.id);
+    return { discrepancies: state.discrepancies(ctl.options.id, limit).map((d) => discrepancyView(d, specs, ops)) };
   });
 
   const discrepancy = (req: FastifyRequest): DiscrepancyRecord => {
@@ -102,7 +211,10 @@ async function adminApi(app: FastifyInstance, deps: AdminDeps): Promise<void> {
     if (!d) throw new DiscrepancyNotFoundError(id);
     return d;
   };
-  app.get('/api/discrepancies/:did', async (req) => ({ discrepancy: discrepancyView(discrepancy(req)) }));
+  app.get('/api/discrepancies/:did', async (req) => {
+    const d = discrepancy(req);
+    return { discrepancy: discrepancyView(d, specs, operationsOf(d.routeId)) };
+  });
   // A ready-to-run regression case: replay `request`, expect `expected` (legacy's answer).
   app.get('/api/discrepancies/:did/fixture', async (req) => {
     const d = discrepancy(req);
@@ -118,7 +230,9 @@ async function adminApi(app: FastifyInstance, deps: AdminDeps): Promise<void> {
 
   app.post('/api/routes/:id/approve', async (req) => {
     const ctl = route(req);
-    ctl.approve(actor(req));
+    const body = bodyOf(req);
+    const reason = typeof body.reason === 'string' && body.reason.trim() ? body.reason.trim() : undefined;
+    ctl.approve(actor(req), reason);
     return { route: ctl.view() };
   });
 

@@ -35,6 +35,22 @@ export function wilsonLowerBound(successes: number, trials: number, z: number = 
   return Math.max(0, (centre - margin) / (1 + z2 / trials));
 }
 
+/**
+ * Upper bound of the same Wilson score interval as {@link wilsonLowerBound}; 1 when `trials` is 0
+ * (no evidence rules nothing out). Shown beside the confidence so people see how wide it still is.
+ */
+export function wilsonUpperBound(successes: number, trials: number, z: number = Z_95): number {
+  if (!Number.isFinite(successes) || !Number.isFinite(trials) || successes < 0 || successes > trials) {
+    throw new RangeError(`wilsonUpperBound needs 0 ≤ successes ≤ trials (got ${successes}/${trials})`);
+  }
+  if (trials === 0) return 1;
+  const p = successes / trials;
+  const z2 = z * z;
+  const centre = p + z2 / (2 * trials);
+  const margin = z * Math.sqrt((p * (1 - p)) / trials + z2 / (4 * trials * trials));
+  return Math.min(1, (centre + margin) / (1 + z2 / trials));
+}
+
 /** Fixed-capacity FIFO: pushing onto a full ring evicts (and returns) the oldest item. */
 class Ring<T> {
   readonly capacity: number;
@@ -319,6 +335,12 @@ export class RouteStats {
   confidence(): number {
     const { matches, mismatches } = this.#sinceStep;
     return wilsonLowerBound(matches, matches + mismatches);
+  }
+
+  /** The 95 % Wilson interval around the since-step match rate ({@link confidence} is its lower end). */
+  confidenceInterval(): { lower: number; upper: number } {
+    const { matches, mismatches } = this.#sinceStep;
+    return { lower: wilsonLowerBound(matches, matches + mismatches), upper: wilsonUpperBound(matches, matches + mismatches) };
   }
 
   /** Wilson lower bound of matches / (matches + mismatches) over the route's whole history. */

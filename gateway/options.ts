@@ -5,12 +5,14 @@
  * a non-loopback admin listener without a token) reported with file and line.
  */
 import { isIP } from 'node:net';
+import { resolve } from 'node:path';
 import type { LoadedConfig } from '../core/config.js';
 import type { ConfigIssue } from '../core/errors.js';
 import { compileRules, type CompareRules } from './compare.js';
 import type { RouteMode } from './modes.js';
 import { defaultPromotionPolicy, type PromotionPolicy } from './promotion.js';
 import { parseMatch, type HttpMethod } from './router.js';
+import { loadSpecs, SpecsFileProblem, type SpecCatalog } from './specs.js';
 
 /** The `gateway:` section as the schema guarantees it (defaults applied). */
 export interface GatewayConfig {
@@ -28,6 +30,8 @@ export interface GatewayConfig {
   compare?: CompareRules;
   promotion?: Partial<PromotionPolicy>;
   routes: RouteConfig[];
+  /** The analyzer's output directory (rules.json + openapi.yaml), for the dashboard. */
+  specs?: string;
 }
 
 export interface RouteConfig {
@@ -88,6 +92,8 @@ export interface GatewayOptions {
   readonly discrepancies: { readonly max: number };
   readonly redact: readonly string[];
   readonly routes: readonly RouteOptions[];
+  /** The analyzer's spec and rules, read at start from `gateway.specs`. */
+  readonly specs?: SpecCatalog;
 }
 
 export function parseHostPort(value: string): HostPort {
@@ -108,7 +114,7 @@ export function isLoopback(host: string): boolean {
 export function gatewayOptions(
   loaded: Pick<LoadedConfig<unknown>, 'issue'>,
   gw: GatewayConfig,
-  defaults: { storePath: string; env: Readonly<Record<string, string | undefined>> },
+  defaults: { storePath: string; env: Readonly<Record<string, string | undefined>>; cwd?: string },
 ): { options: GatewayOptions; issues: ConfigIssue[] } {
   const issues: ConfigIssue[] = [];
   const adminToken = gw.adminToken ?? (defaults.env.FICUS_ADMIN_TOKEN || undefined);
@@ -183,6 +189,17 @@ export function gatewayOptions(
     );
   });
 
+  let specs: SpecCatalog | undefined;
+  if (gw.specs !== undefined) {
+    // Read once at start: a bad file is a config error naming the file, not a surprise later.
+    try {
+      specs = loadSpecs(resolve(defaults.cwd ?? '.', gw.specs));
+    } catch (err) {
+      if (!(err instanceof SpecsFileProblem)) throw err;
+      issues.push({ ...loaded.issue(['gateway', 'specs'], `${err.file}: ${err.message}`) });
+    }
+  }
+
   const options: GatewayOptions = Object.freeze({
     listen,
     admin,
@@ -196,6 +213,7 @@ export function gatewayOptions(
     discrepancies: Object.freeze({ ...gw.discrepancies }),
     redact: Object.freeze([...gw.redact]),
     routes: Object.freeze(routes),
+    ...(specs ? { specs } : {}),
   });
   return { options, issues };
 }

@@ -17,6 +17,7 @@ import type { GatewayOptions } from './options.js';
 import type { Comparison as ComparisonRecorderInput, ExchangeOutcome } from './recorder.js';
 import type { RouteController } from './route-controller.js';
 import { IDEMPOTENT_READS, fillPath } from './router.js';
+import type { TrafficTracker } from './traffic.js';
 import { describeUpstreamError, discard, isStreamedContentType, type ShadowRequest, type ShadowResult, type Shadower } from './shadow.js';
 
 export interface ProxyDeps {
@@ -25,6 +26,8 @@ export interface ProxyDeps {
   shadower: Shadower;
   /** Compares and records a finished pair; called off the client's path. */
   record: (input: ComparisonRecorderInput) => void;
+  /** Counts traffic by route and unmatched path template (traffic vs spec on the dashboard). */
+  traffic?: TrafficTracker;
 }
 
 declare module 'fastify' {
@@ -36,7 +39,7 @@ declare module 'fastify' {
 type UpstreamResponse = { statusCode: number; headers: IncomingHttpHeaders; stream: Readable };
 
 async function ficusProxy(fastify: FastifyInstance, deps: ProxyDeps): Promise<void> {
-  const { options, controllers, shadower, record } = deps;
+  const { options, controllers, shadower, record, traffic } = deps;
   const { legacy, modern } = options.upstreams;
   const maxBody = options.shadow.maxBodyBytes;
 
@@ -83,6 +86,7 @@ async function ficusProxy(fastify: FastifyInstance, deps: ProxyDeps): Promise<vo
 
   // Unmatched requests: legacy, untouched.
   fastify.all('/*', (request, reply) => {
+    traffic?.unmatched(request.method, request.url);
     return reply.from(legacy + request.url, bodyOpts(request));
   });
 
@@ -116,6 +120,7 @@ async function ficusProxy(fastify: FastifyInstance, deps: ProxyDeps): Promise<vo
   }
 
   function handle(ctl: RouteController, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+    traffic?.routed(ctl.options.id, request.method);
     const decision = ctl.decide(request.method, stickyKey(ctl, request));
     if (!decision.compare) {
       if (decision.skip) ctl.recordNotCompared(decision.skip);

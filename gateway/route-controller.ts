@@ -47,6 +47,10 @@ export interface RouteView {
   errors: { legacy: number; modern: number };
   fallbacks: number;
   confidence: number;
+  /** The 95 % Wilson interval since the last step; `lower` equals `confidence`. */
+  confidenceInterval: { lower: number; upper: number };
+  /** matches / (matches + mismatches) since the last step; null before any comparison. */
+  matchRate: number | null;
   overallConfidence: number;
   latencyDeltaMs: { p50: number | null; p95: number | null };
   sinceStep: { requests: number; matches: number; mismatches: number; modernErrors: number };
@@ -226,10 +230,10 @@ export class RouteController {
   }
 
   /** Approves the pending step (or refuses: nothing pending). */
-  approve(by: string): ModeState {
+  approve(by: string, why?: string): ModeState {
     const pending = this.pendingApproval;
     if (!pending) throw new TransitionRefusedError(this.options.id, 'nothing is waiting for approval');
-    return this.changeMode({ mode: pending.mode, percent: pending.percent }, 'admin', `approved by ${by}: ${pending.reason}`, true);
+    return this.changeMode({ mode: pending.mode, percent: pending.percent }, 'admin', `approved by ${by}${why ? ` (${why})` : ''}: ${pending.reason}`, true);
   }
 
   /** Back to shadow (0 % modern), from wherever the route is. */
@@ -312,6 +316,8 @@ export class RouteController {
 
   view(): RouteView {
     const s = this.stats.snapshot();
+    const interval = this.stats.confidenceInterval();
+    const compared = s.sinceStep.matches + s.sinceStep.mismatches;
     return {
       id: this.options.id,
       match: this.options.match,
@@ -325,6 +331,8 @@ export class RouteController {
       errors: s.errors,
       fallbacks: s.fallbacks,
       confidence: round4(this.stats.confidence()),
+      confidenceInterval: { lower: round4(interval.lower), upper: round4(interval.upper) },
+      matchRate: compared === 0 ? null : round4(s.sinceStep.matches / compared),
       overallConfidence: round4(this.stats.overallConfidence()),
       latencyDeltaMs: { p50: this.stats.latencyP50(), p95: this.stats.latencyP95() },
       sinceStep: s.sinceStep,

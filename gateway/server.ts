@@ -18,6 +18,8 @@ import { createRedactor } from './redact.js';
 import { RouteController } from './route-controller.js';
 import { createShadower } from './shadow.js';
 import { createGatewayState, gatewayMigrations } from './state.js';
+import { createConfidenceHistory } from './history.js';
+import { createTrafficTracker } from './traffic.js';
 
 export interface GatewayDeps {
   logger: Logger;
@@ -28,6 +30,10 @@ export interface GatewayDeps {
   random?: () => number;
   /** How often dirty route state is written, ms. */
   flushIntervalMs?: number;
+  /** How often each route's confidence is sampled for the dashboard chart, ms (default 10 000). */
+  historyIntervalMs?: number;
+  /** Directory of the dashboard's static files (default: `gateway/dashboard/` in the package). */
+  dashboardDir?: string;
 }
 
 export interface Gateway {
@@ -68,10 +74,22 @@ export async function createGateway(options: GatewayOptions, deps: GatewayDeps):
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   });
-  await proxy.register(ficusProxy, { options, controllers, shadower, record });
+  const traffic = createTrafficTracker();
+  await proxy.register(ficusProxy, { options, controllers, shadower, record, traffic });
 
   const admin: FastifyInstance = Fastify({ loggerInstance: logger.child({ listener: 'admin' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), forceCloseConnections: true });
-  await admin.register(adminApi, { ...(options.adminToken ? { token: options.adminToken } : {}), controllers, state, metrics, shadower });
+  const history = createConfidenceHistory(controllers, { ...(deps.historyIntervalMs ? { intervalMs: deps.historyIntervalMs } : {}) });
+  await admin.register(adminApi, {
+    ...(options.adminToken ? { token: options.adminToken } : {}),
+    controllers,
+    state,
+    metrics,
+    shadower,
+    history,
+    traffic,
+    ...(options.specs ? { specs: options.specs } : {}),
+    ...(deps.dashboardDir ? { dashboardDir: deps.dashboardDir } : {}),
+  });
 
   const flushAll = () => {
     for (const c of controllers.values()) c.flush();
@@ -103,6 +121,7 @@ export async function createGateway(options: GatewayOptions, deps: GatewayDeps):
       if (closed) return;
       closed = true;
       clearInterval(timer);
+      history.close();
       await proxy.close();
       await shadower.close();
       // Comparisons already scheduled run on setImmediate; let them land before the final flush.
