@@ -37,7 +37,7 @@ export interface CopybookLocator {
 }
 
 /** Extensions tried, in order, for a copybook named without one. */
-export const COPYBOOK_EXTENSIONS: readonly string[] = ['', '.cpy', '.CPY', '.cbl', '.CBL', '.cob', '.COB', '.copy', '.COPY', '.inc', '.INC'];
+export const COPYBOOK_EXTENSIONS: readonly string[] = ['', '.cpy', '.CPY', '.cbl', '.CBL', '.cob', '.COB', '.copy', '.COPY', '.inc', '.INC', '.dcl', '.DCL'];
 
 /** Copybooks supplied by compilers and CICS/DB2 precompilers: absent from most trees, so their absence is only `info`. */
 const SYSTEM_COPYBOOKS = new Set(['SQLCA', 'SQLDA', 'DFHAID', 'DFHBMSCA', 'DFHEIBLK', 'DFHCOMMAREA', 'DFHATTR', 'DFHRESP']);

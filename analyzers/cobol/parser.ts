@@ -389,6 +389,7 @@ class Parser {
             if (this.is('ON')) this.pos++;
             occ.dependingOn = this.peek()?.upper;
             this.pos++;
+            while ((this.is('OF') || this.is('IN')) && this.peek(1)) this.pos += 2;
             continue;
           }
           if (this.is('ASCENDING') || this.is('DESCENDING')) {
@@ -656,9 +657,10 @@ class Parser {
   }
 
   /** Tokens of the current statement until a verb, scope word, conditional phrase or period. */
-  private collect(terms: ReadonlySet<string>, verb: string, stopAt?: ReadonlySet<string>): { tokens: Token[]; terminator?: Token } {
+  private collect(terms: ReadonlySet<string>, verb: string, stopAt?: ReadonlySet<string>, ownsEnd = true): { tokens: Token[]; terminator?: Token } {
     const tokens: Token[] = [];
-    const endWord = `END-${verb}`;
+    // An out-of-line PERFORM has no scope: an END-PERFORM after it closes an enclosing inline PERFORM.
+    const endWord = ownsEnd ? `END-${verb}` : '';
     let depth = 0;
     while (this.pos < this.n) {
       const t = this.peek()!;
@@ -788,7 +790,7 @@ class Parser {
       !['UNTIL', 'VARYING', 'WITH', 'TEST', 'FOREVER'].includes(next.upper) &&
       !VERBS.has(next.upper) &&
       this.peek(1)?.upper !== 'TIMES';
-    const { tokens, terminator } = this.collect(terms, 'PERFORM');
+    const { tokens, terminator } = this.collect(terms, 'PERFORM', undefined, !outOfLine);
     const stmt: Statement = { verb: 'PERFORM', tokens: [first, ...tokens], first, last: terminator ?? tokens[tokens.length - 1] ?? first };
     if (terminator) {
       stmt.terminator = terminator;

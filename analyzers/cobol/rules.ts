@@ -31,7 +31,7 @@ const ARITHMETIC = new Set(['COMPUTE', 'ADD', 'SUBTRACT', 'MULTIPLY', 'DIVIDE'])
 const ERROR_NAME = /(^|-)(ERR|ERROR|ERRORS|MSG|MESSAGE|MESS|STATUS|STAT|RC|RETURN-CODE|REASON|REJECT|REJECTED|INVALID|RESULT|RESP-CODE|RESPONSE-CODE)(-|$)/;
 const ERROR_PARAGRAPH = /(ERR|ERROR|REJECT|INVALID|ABEND|FAIL)/;
 const COUNTER_NAME = /(^|-)(I|J|K|N|IX|IDX|INDEX|SUB|SUBSCRIPT|CNT|CTR|COUNT|COUNTER|POS|PTR)$/;
-const TECHNICAL_NAME = /^(SQLCODE|SQLSTATE|SQLERRD|SQLERRM|SQLWARN\d?|EIB[A-Z0-9]*|DFHRESP|RESP|RESP2)$|(^|-)(EOF|END-OF-FILE|FILE-STATUS|FS|FSTAT|FILE-STAT|RESP|RESP2)$/;
+const TECHNICAL_NAME = /^(SQLCODE|SQLSTATE|SQLERRD|SQLERRM|SQLWARN\d?|EIB[A-Z0-9]*|DFHRESP|RESP|RESP2)$|(^|-)(EOF|END-OF-FILE|FILE-STATUS|FS|FSTAT|FILE-STAT|RESP|RESP2|RESP-CD|RESP-CODE|REAS-CD|REASON-CD)$/;
 
 interface Frame {
   /** Path entry, e.g. `IF WS-APPROVED` or `WHEN WS-CREDIT < 660`. */
@@ -89,7 +89,7 @@ export function extractRules(ctx: RuleContext): Rule[] {
       addStatementFields(s.then, fields);
       addStatementFields(s.else, fields);
       const condFields = fieldsIn(s.condition ?? [], prog);
-      if (!isTechnical(condFields)) {
+      if (!isTechnical(condFields, s.condition ?? [])) {
         const kind = classify(s.condition ?? [], cond, s.then, s.else);
         const effects = [...thenEffects, ...elseEffects.map((e) => `ELSE ${e}`)];
         const statement = `${kindLabel(kind)}If ${cond}${thenEffects.length ? `, then ${thenEffects.join('; ')}` : ''}${elseEffects.length ? `; otherwise ${elseEffects.join('; ')}` : ''} (${where}).`;
@@ -123,7 +123,7 @@ export function extractRules(ctx: RuleContext): Rule[] {
         const condFields = [...subjectFields];
         fieldsIn(whenTokens, prog, condFields);
         const effects = effectsOf(w.body);
-        if (!isTechnical(condFields) && (effects.length > 0 || (w.body ?? []).length > 0)) {
+        if (!isTechnical(condFields, [...(s.subjects ?? []).flat(), ...whenTokens]) && (effects.length > 0 || (w.body ?? []).length > 0)) {
           const kind = classify(whenTokens, cond, w.body, undefined);
           const statement = `${kindLabel(kind)}When ${cond}${effects.length ? `: ${effects.join('; ')}` : ''} (${s.verb} ${where}).`;
           add(kind, cond, effects, fields, w.first, w.last, frames, para, undefined, statement);
@@ -178,8 +178,11 @@ export function extractRules(ctx: RuleContext): Rule[] {
     }
   }
 
-  function isTechnical(fields: readonly string[]): boolean {
-    return fields.length > 0 && fields.every((f) => technical.has(f) || TECHNICAL_NAME.test(f));
+  function isTechnical(fields: readonly string[], tokens: readonly Token[] = []): boolean {
+    // Undeclared special registers (EIBCALEN without DFHEIBLK in the tree) count too.
+    const all = [...fields];
+    for (const t of tokens) if (t.kind === 'word' && TECHNICAL_NAME.test(t.upper) && !all.includes(t.upper)) all.push(t.upper);
+    return all.length > 0 && all.every((f) => technical.has(f) || TECHNICAL_NAME.test(f));
   }
 
   function classify(condTokens: readonly Token[], cond: string, thenPart: readonly Statement[] | undefined, elsePart: readonly Statement[] | undefined): RuleKind {

@@ -293,7 +293,8 @@ const TARGET_OPTIONS = ['FILE', 'DATASET', 'PROGRAM', 'MAP', 'QUEUE', 'QNAME', '
 
 /** A CICS command's name and primary resource: `READ` + `CUSTFILE`, `LINK` + `CREDITCK`. */
 export function cicsCommand(body: string): { command: string; target?: string; options: Map<string, string> } | undefined {
-  const words = /^\s*([A-Za-z]+)(?:\s+([A-Za-z]+)(?![\s]*\())?/.exec(body);
+  // The second word of SEND MAP('M') / WRITEQ TS QUEUE(...) names the command even when it takes a value.
+  const words = /^\s*([A-Za-z]+)\b(?:\s+([A-Za-z]+)\b)?/.exec(body);
   if (!words) return undefined;
   let command = words[1]!.toUpperCase();
   const second = words[2]?.toUpperCase();

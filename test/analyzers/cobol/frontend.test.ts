@@ -233,3 +233,24 @@ describe('robustness', () => {
     assert.equal(cobolFrontend.accepts('a/readme.txt', 'hello'), false);
   });
 });
+
+describe('regressions found on public code (aws-mainframe-modernization-carddemo)', () => {
+  test('an out-of-line PERFORM inside an inline PERFORM leaves END-PERFORM to the inline one', (t) => {
+    const { ctx, file } = tree(t, {
+      'P.cbl': fixed(['IDENTIFICATION DIVISION.', 'PROGRAM-ID. P.', 'DATA DIVISION.', 'WORKING-STORAGE SECTION.', '01  WS-N PIC 9 VALUE 0.', 'PROCEDURE DIVISION.', 'A-PARA.', '    PERFORM UNTIL WS-N > 3', '        PERFORM B-PARA THRU B-EXIT', '    END-PERFORM', '    GOBACK.', 'B-PARA.', '    ADD 2 TO WS-N.', 'B-EXIT.', '    EXIT.']),
+    });
+    const r = analyzeCobol(file('P.cbl'), ctx);
+    assert.deepEqual(r.diagnostics, []);
+    assert.deepEqual(r.programs[0]!.deadCode, []);
+  });
+
+  test('OCCURS ... DEPENDING ON a qualified counter', (t) => {
+    const { ctx, file } = tree(t, {
+      'P.cbl': fixed(['IDENTIFICATION DIVISION.', 'PROGRAM-ID. P.', 'DATA DIVISION.', 'WORKING-STORAGE SECTION.', '01  WS-V.', '    02  V-LEN PIC S9(4) BINARY.', '    02  V-CHAR PIC X OCCURS 0 TO 256 TIMES', '            DEPENDING ON V-LEN OF WS-V.', 'PROCEDURE DIVISION.', '    GOBACK.']),
+    });
+    const r = analyzeCobol(file('P.cbl'), ctx);
+    assert.deepEqual(r.diagnostics, []);
+    const v = (r.schemas['P.WS-V'] as { properties: Props }).properties['V-CHAR']!;
+    assert.equal(v.maxItems, 256);
+  });
+});
