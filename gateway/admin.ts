@@ -240,7 +240,7 @@ async function adminApi(app: FastifyInstance, deps: AdminDeps): Promise<void> {
     const ctl = route(req);
     const body = bodyOf(req);
     const reason = typeof body.reason === 'string' && body.reason.trim() ? body.reason.trim() : 'manual rollback';
-    ctl.rollback(`${reason} (by ${actor(req)})`);
+    ctl.rollback(`${reason} (by ${actor(req)})`, actor(req));
     return { route: ctl.view() };
   });
 
@@ -252,7 +252,7 @@ async function adminApi(app: FastifyInstance, deps: AdminDeps): Promise<void> {
     }
     if (body.percent !== undefined && typeof body.percent !== 'number') throw new AdminBadRequestError(`percent must be a number (got ${JSON.stringify(body.percent)})`);
     const reason = typeof body.reason === 'string' && body.reason.trim() ? body.reason.trim() : 'set by admin';
-    ctl.changeMode({ mode: body.mode as RouteMode, ...(typeof body.percent === 'number' ? { percent: body.percent } : {}) }, 'admin', `${reason} (by ${actor(req)})`, body.approved === true);
+    ctl.changeMode({ mode: body.mode as RouteMode, ...(typeof body.percent === 'number' ? { percent: body.percent } : {}) }, 'admin', `${reason} (by ${actor(req)})`, body.approved === true, actor(req));
     return { route: ctl.view() };
   });
 

@@ -217,15 +217,18 @@ export class RouteController {
     this.persist();
   }
 
-  /** Applies a mode change through the transition table; throws `TransitionRefusedError`. */
-  changeMode(target: { mode: RouteMode; percent?: number }, actor: TransitionActor | 'admin', reason: string, approved = false): ModeState {
+  /**
+   * Applies a mode change through the transition table; throws `TransitionRefusedError`.
+   * `person` (from `x-ficus-actor`) is who the audit log names for an admin change.
+   */
+  changeMode(target: { mode: RouteMode; percent?: number }, actor: TransitionActor | 'admin', reason: string, approved = false, person?: string): ModeState {
     const from = { mode: this.mode, percent: this.percent };
     const result = transition(from, { mode: target.mode, ...(target.percent !== undefined ? { percent: target.percent } : {}), reason, actor, approved }, {
       approvalAt: this.options.promotion.approvalAt,
     });
     if (!result.ok) throw new TransitionRefusedError(this.options.id, result.reason);
     if (result.next.mode === from.mode && result.next.percent === from.percent) return result.next;
-    this.apply(result.next, actor, actor === 'breach' ? 'demoted' : 'mode-changed', reason);
+    this.apply(result.next, actor, actor === 'breach' ? 'demoted' : 'mode-changed', reason, person);
     return result.next;
   }
 
@@ -233,21 +236,21 @@ export class RouteController {
   approve(by: string, why?: string): ModeState {
     const pending = this.pendingApproval;
     if (!pending) throw new TransitionRefusedError(this.options.id, 'nothing is waiting for approval');
-    return this.changeMode({ mode: pending.mode, percent: pending.percent }, 'admin', `approved by ${by}${why ? ` (${why})` : ''}: ${pending.reason}`, true);
+    return this.changeMode({ mode: pending.mode, percent: pending.percent }, 'admin', `approved by ${by}${why ? ` (${why})` : ''}: ${pending.reason}`, true, by);
   }
 
   /** Back to shadow (0 % modern), from wherever the route is. */
-  rollback(reason: string): ModeState {
-    return this.changeMode({ mode: 'shadow', percent: 0 }, 'admin', reason);
+  rollback(reason: string, person?: string): ModeState {
+    return this.changeMode({ mode: 'shadow', percent: 0 }, 'admin', reason, false, person);
   }
 
-  private apply(next: ModeState, actor: string, action: string, reason: string): void {
+  private apply(next: ModeState, actor: string, action: string, reason: string, person?: string): void {
     const from = { mode: this.mode, percent: this.percent };
     this.mode = next.mode;
     this.percent = next.percent;
     this.pendingApproval = null;
     this.stats.resetSinceStep();
-    this.deps.state.audit({ routeId: this.options.id, actor, action, from, to: next, reason });
+    this.deps.state.audit({ routeId: this.options.id, actor: person ?? actor, action, from, to: next, reason });
     this.deps.metrics.modeChanges.labels(this.options.id, actor).inc();
     this.persist();
     this.publishGauges();

@@ -751,7 +751,6 @@ async function render(live = false) {
     const view = v.name === 'route' ? await routeView(v.route) : v.name === 'discrepancy' ? await discrepancyView(v.route, v.did) : v.name === 'audit' ? await auditView() : await trafficView();
     if (view && gen === state.generation) {
       replace(main, view);
-      if (v.name === 'discrepancy') document.querySelector('.body .diff')?.scrollIntoView({ block: 'center' });
     }
   } catch (error) {
     if (error instanceof Unauthorized) return logout();

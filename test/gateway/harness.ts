@@ -91,14 +91,14 @@ export interface StartedGateway {
 export async function startGateway(
   t: TestContext,
   yaml: string,
-  opts: { legacy: string; modern: string; storePath?: string; random?: () => number; env?: Record<string, string> },
+  opts: { legacy: string; modern: string; storePath?: string; random?: () => number; env?: Record<string, string>; historyIntervalMs?: number },
 ): Promise<StartedGateway> {
   const storePath = opts.storePath ?? join(tempDir(t), 'gateway.db');
   const text = `store:\n  path: ${storePath}\nlog:\n  level: silent\ngateway:\n  listen: 127.0.0.1:0\n  admin: 127.0.0.1:0\n  upstreams:\n    legacy: ${opts.legacy}\n    modern: ${opts.modern}\n${yaml.replace(/^/gm, '  ')}\n`;
   const loaded = parseConfig<{ store: { path: string }; gateway: GatewayConfig }>(text, 'test.yaml', { env: opts.env ?? {} });
   const { options, issues } = gatewayOptions(loaded, loaded.config.gateway, { storePath, env: opts.env ?? {} });
   assertNoIssues(issues);
-  const gateway = await createGateway(options, { logger: createLogger({ level: 'silent' }), ...(opts.random ? { random: opts.random } : {}), flushIntervalMs: 50 });
+  const gateway = await createGateway(options, { logger: createLogger({ level: 'silent' }), ...(opts.random ? { random: opts.random } : {}), ...(opts.historyIntervalMs ? { historyIntervalMs: opts.historyIntervalMs } : {}), flushIntervalMs: 50 });
   const urls = await gateway.listen();
   let closed = false;
   const close = async () => {
