@@ -20,7 +20,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'nod
 import type { Logger } from '../core/logger.js';
 import type { Migration, Store } from '../core/store.js';
 import { AnalyzePathInvalidError, FrontendFailedError } from './errors.js';
-import type { Diagnostic, FileAnalysis, Frontend, FrontendContext } from './model.js';
+import type { Diagnostic, FileAnalysis, Frontend, FrontendContext, TreeFile } from './model.js';
 
 /** A frontend may declare the version of its analysis; bumping it invalidates its cached results. */
 export type VersionedFrontend = Frontend & { readonly version?: string };
@@ -139,11 +139,13 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeResult> {
   // Walk and classify first, so the progress total is known before the slow part.
   const seen = new Set<string>();
   const candidates: Candidate[] = [];
+  const tree: TreeFile[] = [];
   let skipped = 0;
   const consider = (absolutePath: string): void => {
     if (seen.has(absolutePath)) return;
     seen.add(absolutePath);
     const path = toPosix(relative(root, absolutePath)) || basename(absolutePath);
+    tree.push({ path, absolutePath, read: () => readText(absolutePath) });
     const frontend = pickFrontend(frontends, path, readHead(absolutePath), logger);
     if (frontend) candidates.push({ absolutePath, path, frontend });
     else skipped++;
@@ -182,6 +184,13 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeResult> {
 
   const cache = store ? createCache(store) : undefined;
   const includesKey = sha256(includePaths.join('\0'));
+  // Tree-wide facts a frontend wants (once per run); they change results, so they key the cache.
+  tree.sort((a, b) => compareStrings(a.path, b.path));
+  const prepared = new Map<VersionedFrontend, { extras: Record<string, unknown>; key: string }>();
+  for (const frontend of new Set(candidates.map((c) => c.frontend))) {
+    const extras = frontend.prepare ? frontend.prepare(tree) : {};
+    prepared.set(frontend, { extras, key: sha256(JSON.stringify(extras)) });
+  }
   const files: FileAnalysis[] = [];
   let analyzed = 0;
   let cached = 0;
@@ -192,7 +201,8 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeResult> {
     const bytes = readFileSync(absolutePath);
     const text = decode(bytes);
     const source = { path, language: frontend.language, sha256: sha256(bytes), lines: countLines(text) };
-    const key = sha256([frontend.language, frontend.version ?? toolVersion, path, includesKey, source.sha256].join('\0'));
+    const { extras, key: preparedKey } = prepared.get(frontend)!;
+    const key = sha256([frontend.language, frontend.version ?? toolVersion, path, includesKey, preparedKey, source.sha256].join('\0'));
 
     const hit = cache?.get(key);
     if (hit) {
@@ -201,6 +211,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeResult> {
     } else {
       const reads = new Map<string, string | null>();
       const context: FrontendContext = Object.freeze({
+        ...extras,
         root,
         includePaths: Object.freeze(includePaths.slice()),
         readFile(file: string): string | undefined {
@@ -259,7 +270,16 @@ function normalize(result: FileAnalysis, source: FileAnalysis['source']): FileAn
     operations: Array.isArray(result?.operations) ? result.operations : [],
     rules: Array.isArray(result?.rules) ? result.rules : [],
     diagnostics: Array.isArray(result?.diagnostics) ? result.diagnostics : [],
+    ...(result?.schemas && typeof result.schemas === 'object' ? { schemas: result.schemas } : {}),
   };
+}
+
+function readText(absolutePath: string): string | undefined {
+  try {
+    return decode(readFileSync(absolutePath));
+  } catch {
+    return undefined;
+  }
 }
 
 interface Cache {

@@ -98,6 +98,16 @@ export interface FileAnalysis {
   operations: Operation[];
   rules: Rule[];
   diagnostics: Diagnostic[];
+  /** Data layouts found in the file (e.g. COBOL records), for `components.schemas`; each may carry `x-ficus-evidence`. */
+  schemas?: Record<string, OpenAPIV3_1.SchemaObject>;
+}
+
+/** A file of the analyzed tree, whatever its language, for `Frontend.prepare`. */
+export interface TreeFile {
+  /** Relative to the analyzed root. */
+  path: string;
+  absolutePath: string;
+  read(): string | undefined;
 }
 
 /** A frontend: detects its files and analyzes one at a time. */
@@ -105,6 +115,12 @@ export interface Frontend {
   readonly language: string;
   /** True when this frontend handles the file (by extension and, if needed, content sniffing). */
   accepts(path: string, head: string): boolean;
+  /**
+   * Optional, called once per run with every file of the tree before any `analyze`: what it
+   * returns is merged into this frontend's context (e.g. COBOL reads CICS definitions from
+   * CSD and JCL files), and its JSON is part of the cache key.
+   */
+  prepare?(tree: readonly TreeFile[]): Record<string, unknown>;
   /** Never throws for bad input: problems become diagnostics with line numbers. */
   analyze(file: { path: string; absolutePath: string; text: string }, context: FrontendContext): Promise<FileAnalysis> | FileAnalysis;
 }

@@ -253,6 +253,15 @@ function buildOpenApi(result: AnalyzeResult, title: string, extra: Diagnostic[])
     }
   };
 
+  // Data layouts a frontend found (e.g. COBOL records), each with the evidence it carries.
+  for (const file of result.files) {
+    for (const [name, schema] of Object.entries(file.schemas ?? {})) {
+      const evidence = (schema as { 'x-ficus-evidence'?: Evidence[] })['x-ficus-evidence'] ?? [];
+      const { ['x-ficus-evidence']: _ignored, ...plain } = schema as Record<string, unknown>;
+      addSchema(componentName(name), plain as OpenAPIV3_1.SchemaObject, sortEvidence(evidence), file.source.path);
+    }
+  }
+
   const operations: { op: Operation; file: FileAnalysis }[] = result.files.flatMap((file) => file.operations.map((op) => ({ op, file })));
   const byId = new Map<string, string>();
   const byRoute = new Map<string, string>();

@@ -9,8 +9,8 @@
 import { createHash } from 'node:crypto';
 import { dirname, join, relative, sep } from 'node:path';
 import type { OpenAPIV3_1 } from 'openapi-types';
-import type { Diagnostic, FileAnalysis, Frontend, FrontendContext, Rule } from '../model.js';
-import type { CobolFrontendContext, CicsDefinitions } from './cics-definitions.js';
+import type { Diagnostic, FileAnalysis, Frontend, FrontendContext, Rule, TreeFile } from '../model.js';
+import { collectCicsDefinitions, isCicsDefinitionFile, type CobolFrontendContext, type CicsDefinitions } from './cics-definitions.js';
 import { createCopybookLocator, expandCopybooks, type CopybookLocator, type FileDiagnostic, type SourceEntry } from './copybooks.js';
 import { itemEvidence, recordSchema } from './data.js';
 import { programOperation } from './interface.js';
@@ -58,6 +58,12 @@ export function createCobolFrontend(options: CobolFrontendOptions = {}): Fronten
       if (lower.endsWith('.cpy') || lower.endsWith('.copy')) return false;
       // Extensionless members (mainframe PDS exports) and .txt: sniff.
       return (!/\.[a-z0-9]{1,8}$/.test(lower) || lower.endsWith('.txt')) && SNIFF.test(head);
+    },
+    // CICS resource definitions (CSD, web-service assistant JOBs) anywhere in the tree name the
+    // programs' transactions and URIs.
+    prepare(tree: readonly TreeFile[]): Record<string, unknown> {
+      if (options.cics) return {};
+      return { cics: collectCicsDefinitions(tree.filter((f) => isCicsDefinitionFile(f.path)).map((f) => ({ path: f.path, text: f.read() ?? '' }))) };
     },
     analyze(file, context): CobolFileAnalysis {
       const cics = (context as CobolFrontendContext).cics ?? options.cics;
