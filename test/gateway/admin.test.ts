@@ -111,6 +111,16 @@ test('every admin endpoint answers what specs/admin-api.openapi.yaml promises', 
   await get(`/api/discrepancies/${id}/fixture`, '/api/discrepancies/{did}/fixture');
   await get('/api/routes/r/noise', '/api/routes/{id}/noise');
   await get('/api/audit', '/api/audit');
+  await get('/api/routes/r/history', '/api/routes/{id}/history');
+  await get('/api/history', '/api/history');
+  await get('/api/routes/r/rules', '/api/routes/{id}/rules');
+  await get('/api/traffic', '/api/traffic');
+  const page = await call(`${gw.admin}/`);
+  assert.equal(page.status, 200, 'the dashboard shell needs no token');
+  assert.match(String(page.headers['content-type']), /text\/html/);
+  assert.match(String(page.headers['content-security-policy']), /script-src 'self'/);
+  assert.equal((await call(`${gw.admin}/dashboard/app.js`)).status, 200);
+  assert.equal((await call(`${gw.admin}/dashboard/..%2Fadmin.ts`)).status, 404);
   await get('/api/routes/nope', '/api/routes/{id}');
   await get('/api/discrepancies/99999', '/api/discrepancies/{did}');
   const badLimit = await get('/api/routes/r/discrepancies?limit=0', '/api/routes/{id}/discrepancies');
