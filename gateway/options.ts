@@ -151,6 +151,8 @@ export function gatewayOptions(
     const promotion: PromotionPolicy = { ...defaultPromotionPolicy, ...gw.promotion, ...r.promotion };
     const steps = promotion.steps;
     if (steps.some((s, k) => k > 0 && s <= steps[k - 1]!)) issues.push(loaded.issue(at('promotion', 'steps'), `must increase (got ${JSON.stringify(steps)})`));
+    // Shadow → modern skips the canary stage, which the transition table refuses.
+    else if (!(steps[0]! >= 1 && steps[0]! <= 99)) issues.push(loaded.issue(at('promotion', 'steps'), `must start with a canary percent from 1 to 99 (got ${JSON.stringify(steps)})`));
     const percent = r.mode === 'modern' ? 100 : r.mode === 'canary' ? (r.percent ?? steps[0] ?? 1) : 0;
     if (r.mode === 'canary' && !(percent >= 1 && percent <= 99)) {
       issues.push(loaded.issue(at('percent'), `canary needs a percent from 1 to 99 (got ${percent})`));

@@ -81,13 +81,17 @@ test('semantic config problems are listed with their lines', () => {
     '      match: GET /w',
     '      compare:',
     '        ignore: ["$.a["]',
+    '    - id: f',
+    '      match: GET /v',
+    '      promotion:',
+    '        steps: [100]',
     '',
   ].join('\n');
   const loaded = parseConfig<{ gateway: GatewayConfig }>(text, 'ficus.yaml');
   const { issues } = gatewayOptions(loaded, loaded.config.gateway, { storePath: ':memory:', env: {} });
   assert.deepEqual(
     issues.map((i) => `${i.line}:${i.path}`),
-    ['6:gateway.routes[1].id', '7:gateway.routes[1].match', '9:gateway.routes[2].match', '13:gateway.routes[3].percent', '16:gateway.routes[4].compare'],
+    ['6:gateway.routes[1].id', '7:gateway.routes[1].match', '9:gateway.routes[2].match', '13:gateway.routes[3].percent', '16:gateway.routes[4].compare', '21:gateway.routes[5].promotion.steps'],
   );
 });
 
