@@ -11,6 +11,7 @@ import { registerAnalyze } from './analyze.js';
 import { registerBridge } from './bridge.js';
 import { registerCheck } from './check.js';
 import { registerGateway } from './gateway.js';
+import { registerMcp } from './mcp.js';
 import type { CliContext } from './context.js';
 
 export const EXIT_OK = 0;
@@ -26,7 +27,7 @@ function packageVersion(): string {
 }
 
 /** Subcommands, in the order `--help` lists them. Each lands with the issue that builds it. */
-const commands: ((program: Command, ctx: CliContext) => void)[] = [registerAnalyze, registerGateway, registerBridge, registerCheck];
+const commands: ((program: Command, ctx: CliContext) => void)[] = [registerAnalyze, registerGateway, registerBridge, registerMcp, registerCheck];
 
 /** Runs the CLI in-process; resolves to the exit code. */
 export async function main(argv: readonly string[], ctx: CliContext): Promise<number> {
