@@ -20,7 +20,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'nod
 import type { Logger } from '../core/logger.js';
 import type { Migration, Store } from '../core/store.js';
 import { AnalyzePathInvalidError, FrontendFailedError } from './errors.js';
-import type { Diagnostic, FileAnalysis, Frontend, FrontendContext, TreeFile } from './model.js';
+import type { Diagnostic, Enrichment, FileAnalysis, Frontend, FrontendContext, TreeFile } from './model.js';
 
 /** A frontend may declare the version of its analysis; bumping it invalidates its cached results. */
 export type VersionedFrontend = Frontend & { readonly version?: string };
@@ -95,6 +95,8 @@ export interface AnalyzeResult {
   /** One entry per accepted file, sorted by path. */
   files: FileAnalysis[];
   summary: AnalyzeSummary;
+  /** What the LLM layer added (analyzers/llm/enrich.ts); absent when it did not run. */
+  enrichment?: Enrichment;
 }
 
 /** Directory names never descended into. */

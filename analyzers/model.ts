@@ -33,6 +33,10 @@ export interface Rule {
   operation: string | null;
   /** Enclosing conditions, outermost first, e.g. ["IF WS-APPROVED", "WHEN WS-CREDIT < 660"]. */
   path?: string[];
+  /** Short business title (LLM layer; `statement` and the other parser facts stay as the parser wrote them). */
+  title?: string;
+  /** Plain-language explanation for business readers (LLM layer; never replaces `statement`). */
+  explanation?: string;
 }
 
 export interface Dependency {
@@ -82,6 +86,8 @@ export interface Operation {
   evidence: Evidence[];
   /** How input and output were told apart, or other notes for the architect. */
   notes?: string[];
+  /** Summary and description written by the LLM layer; the parser's `summary`/`description` stay as they are. */
+  llm?: { summary: string; description?: string };
 }
 
 export interface SourceFile {
@@ -132,4 +138,60 @@ export interface FrontendContext {
   includePaths: readonly string[];
   /** Reads a file (for copybooks); returns undefined when missing. */
   readFile(absolutePath: string): string | undefined;
+}
+
+/** A data name explained in plain language by the LLM layer, e.g. `WS-DTI-RATIO` → "debt-to-income ratio". */
+export interface GlossaryEntry {
+  name: string;
+  meaning: string;
+  /** Files the name was explained from (the name occurs in their code, not only in comments). */
+  paths: string[];
+}
+
+/** A business-event name for changes to a table, e.g. LOAN_DECISIONS + INSERT → `LoanDecisionRecorded`. */
+export interface EventNameSuggestion {
+  table: string;
+  /** INSERT, UPDATE or DELETE. */
+  operation: string;
+  name: string;
+  description?: string;
+}
+
+/** A rule the LLM proposed that failed the grounding check: never written as a rule, listed in the report. */
+export interface UnverifiedSuggestion {
+  path: string;
+  statement: string;
+  evidence: Evidence[];
+  /** Why it was rejected, e.g. `literal 'A00' not in the cited lines`. */
+  reason: string;
+}
+
+/** What the LLM layer did in a run, for rules.json, report.md and the stderr summary. */
+export interface Enrichment {
+  /** False when enrichment was off; `reason` says why (`--llm none`, no API key). */
+  enabled: boolean;
+  reason?: string;
+  model?: string;
+  promptVersion?: string;
+  glossary: GlossaryEntry[];
+  events: EventNameSuggestion[];
+  unverified: UnverifiedSuggestion[];
+  /** Chunks not enriched (budget reached, endpoint unavailable), as `path:start-end (why)`. */
+  unanalyzed: string[];
+  /** Counts and cost of this run's calls. */
+  usage: {
+    calls: number;
+    cachedChunks: number;
+    chunks: number;
+    inputTokens: number;
+    outputTokens: number;
+    cacheCreationInputTokens: number;
+    cacheReadInputTokens: number;
+    /** null when the model has no price in the table. */
+    costUsd: number | null;
+    budgetUsd: number | null;
+    rulesAdded: number;
+    rulesExplained: number;
+    rejected: number;
+  };
 }

@@ -13,7 +13,7 @@ import type { OpenAPIV3_1 } from 'openapi-types';
 import { stringify } from 'yaml';
 import { compareStrings, type AnalyzeResult } from './analyze.js';
 import { OutputWriteError } from './errors.js';
-import type { Dependency, Diagnostic, Evidence, FileAnalysis, Operation, Program, Rule } from './model.js';
+import type { Dependency, Diagnostic, Enrichment, Evidence, EventNameSuggestion, FileAnalysis, GlossaryEntry, Operation, Program, Rule } from './model.js';
 
 /** `rules.json` as written; `specs/rules.schema.json` is its schema. */
 export interface RulesDocument {
@@ -32,6 +32,10 @@ export interface RulesDocument {
     origin: Rule['origin'];
     operation: string | null;
     path?: string[];
+    /** LLM layer: short title; never replaces the parser's facts. */
+    title?: string;
+    /** LLM layer: plain-language explanation; `statement` stays the parser's. */
+    explanation?: string;
   }[];
   programs: {
     path: string;
@@ -43,6 +47,12 @@ export interface RulesDocument {
     dependencies: { kind: Dependency['kind']; target: string; operations: string[] }[];
   }[];
   diagnostics: Diagnostic[];
+  /** Present when the LLM layer ran: which model and prompt version wrote the LLM fields. */
+  llm?: { model: string; promptVersion: string };
+  /** LLM layer: data names in plain language. */
+  glossary?: GlossaryEntry[];
+  /** LLM layer: business-event names for table changes. */
+  events?: EventNameSuggestion[];
 }
 
 export interface OutputOptions {
@@ -145,6 +155,8 @@ function buildRulesDocument(result: AnalyzeResult, generator: string, extra: Dia
         origin: r.origin,
         operation,
         ...(r.path && r.path.length ? { path: [...r.path] } : {}),
+        ...(r.title ? { title: r.title } : {}),
+        ...(r.explanation ? { explanation: r.explanation } : {}),
       });
     }
   }
@@ -168,7 +180,18 @@ function buildRulesDocument(result: AnalyzeResult, generator: string, extra: Dia
   const diagnostics = [...result.files.flatMap((f) => f.diagnostics), ...extra]
     .map((d) => ({ path: d.path, line: Number.isInteger(d.line) && d.line > 0 ? d.line : 0, severity: d.severity, message: d.message }))
     .sort(compareDiagnostics);
-  return { version: 1, generator, sources, rules, programs, diagnostics };
+  const e = result.enrichment;
+  const llm = e?.enabled && e.model && e.promptVersion ? { llm: { model: e.model, promptVersion: e.promptVersion } } : {};
+  return {
+    version: 1,
+    generator,
+    sources,
+    rules,
+    programs,
+    diagnostics,
+    ...llm,
+    ...(e?.enabled ? { glossary: e.glossary.map((g) => ({ name: g.name, meaning: g.meaning, paths: [...g.paths] })), events: e.events.map((v) => ({ ...v })) } : {}),
+  };
 }
 
 function compareRules(a: { id: string; evidence: Evidence[] }, b: { id: string; evidence: Evidence[] }): number {
@@ -306,6 +329,8 @@ function buildOpenApi(result: AnalyzeResult, title: string, extra: Diagnostic[])
       'x-ficus-rules': [...(rulesByOperation.get(op.operationId) ?? [])].sort(compareStrings),
       'x-ficus-evidence': evidence,
       ...(op.notes && op.notes.length ? { 'x-ficus-notes': [...op.notes] } : {}),
+      // LLM text sits beside the parser's summary, never in its place.
+      ...(op.llm ? { 'x-ficus-llm': { ...op.llm } } : {}),
     };
     (paths[op.path] ??= {})[op.method] = operation as OpenAPIV3_1.OperationObject;
   }
@@ -408,7 +433,8 @@ function renderReport(result: AnalyzeResult, doc: RulesDocument, header: string)
     const rules = f.rules.map((r) => docRules.get(r.id)).filter((r): r is RulesDocument['rules'][number] => r !== undefined);
     const unique = [...new Map(rules.map((r) => [r.id, r])).values()].sort(compareRules);
     for (const r of unique) {
-      out.push(`#### ${r.id}: ${r.kind}`, '', cellText(r.statement), '');
+      out.push(`#### ${r.id}: ${r.kind}${r.title ? ` — ${cellText(r.title)}` : ''}`, '', cellText(r.statement), '');
+      if (r.explanation) out.push(`> ${cellText(r.explanation)} *(LLM explanation)*`, '');
       if (r.path?.length) out.push(`- Within: ${r.path.map(code).join(' › ')}`);
       if (r.condition) out.push(`- Condition: ${code(r.condition)}`);
       if (r.effects.length) out.push(`- Effects: ${r.effects.map(code).join('; ')}`);
@@ -431,6 +457,8 @@ function renderReport(result: AnalyzeResult, doc: RulesDocument, header: string)
     out.push('');
   }
 
+  out.push(...enrichmentSection(result.enrichment), '');
+
   out.push('## Diagnostics', '');
   if (!doc.diagnostics.length) out.push('None.', '');
   else {
@@ -439,6 +467,48 @@ function renderReport(result: AnalyzeResult, doc: RulesDocument, header: string)
     out.push('');
   }
   return `${out.join('\n').replace(/\n+$/, '')}\n`;
+}
+
+/** What the LLM layer did: on or off, cost, what was left, unverified suggestions, glossary, events. */
+function enrichmentSection(e: Enrichment | undefined): string[] {
+  const out = ['## LLM enrichment', ''];
+  if (!e || !e.enabled) {
+    out.push(`LLM enrichment was off (${e?.reason ?? '--llm none'}): everything above comes from the parsers. Run with \`--llm anthropic\` and \`ANTHROPIC_API_KEY\` set to add explanations, a glossary and grounded rule suggestions.`);
+    return out;
+  }
+  const u = e.usage;
+  const usd = (x: number): string => `$${x.toFixed(4)}`;
+  out.push(`Model \`${e.model}\`, prompt version \`${e.promptVersion}\`. Text from the model is marked; rules it added have origin \`llm\` and passed the grounding check (cited code lines contain the fields and literals they name).`, '');
+  out.push('| calls | chunks (from cache) | input tokens | output tokens | cache-write tokens | cache-read tokens | cost | budget |', '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  out.push(
+    `| ${u.calls} | ${u.chunks} (${u.cachedChunks}) | ${u.inputTokens} | ${u.outputTokens} | ${u.cacheCreationInputTokens} | ${u.cacheReadInputTokens} | ${u.costUsd === null ? 'unknown' : usd(u.costUsd)} | ${u.budgetUsd === null ? 'none' : usd(u.budgetUsd)} |`,
+    '',
+  );
+  out.push(`${plural(u.rulesExplained, 'rule')} explained, ${plural(u.rulesAdded, 'rule')} added, ${plural(u.rejected, 'suggestion')} rejected as ungrounded.`, '');
+  if (e.unanalyzed.length) {
+    out.push('### Left unanalyzed', '');
+    for (const what of e.unanalyzed) out.push(`- ${cellText(what)}`);
+    out.push('');
+  }
+  if (e.unverified.length) {
+    out.push('### Unverified suggestions', '', 'Proposed by the model but not backed by the lines they cite; not written to rules.json.', '');
+    for (const s of e.unverified) {
+      const where = s.evidence.map((v) => `${v.path}:${v.startLine}-${v.endLine}`).join(', ') || s.path;
+      out.push(`- ${cellText(s.statement)} — cites ${code(where)}; rejected: ${cellText(s.reason)}`);
+    }
+    out.push('');
+  }
+  if (e.glossary.length) {
+    out.push('### Glossary', '', '| name | meaning |', '| --- | --- |');
+    for (const g of e.glossary) out.push(`| ${code(g.name)} | ${cell(g.meaning)} |`);
+    out.push('');
+  }
+  if (e.events.length) {
+    out.push('### Business events', '', '| table | change | event |', '| --- | --- | --- |');
+    for (const v of e.events) out.push(`| ${cell(v.table)} | ${v.operation} | ${cell(v.name)} |`);
+    out.push('');
+  }
+  return out.length && out[out.length - 1] === '' ? out.slice(0, -1) : out;
 }
 
 function countOperations(result: AnalyzeResult): number {
