@@ -180,8 +180,11 @@ export interface Enrichment {
   unanalyzed: string[];
   /** Counts and cost of this run's calls. */
   usage: {
+    /** Requests made (retries of one request count once). */
     calls: number;
+    /** Answers taken from the cache instead of a request. */
     cachedChunks: number;
+    /** Answers needed: one per chunk, plus one for business-event names when there are tables. */
     chunks: number;
     inputTokens: number;
     outputTokens: number;

@@ -479,7 +479,7 @@ function enrichmentSection(e: Enrichment | undefined): string[] {
   const u = e.usage;
   const usd = (x: number): string => `$${x.toFixed(4)}`;
   out.push(`Model \`${e.model}\`, prompt version \`${e.promptVersion}\`. Text from the model is marked; rules it added have origin \`llm\` and passed the grounding check (cited code lines contain the fields and literals they name).`, '');
-  out.push('| calls | chunks (from cache) | input tokens | output tokens | cache-write tokens | cache-read tokens | cost | budget |', '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  out.push('| calls | answers (from cache) | input tokens | output tokens | cache-write tokens | cache-read tokens | cost | budget |', '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   out.push(
     `| ${u.calls} | ${u.chunks} (${u.cachedChunks}) | ${u.inputTokens} | ${u.outputTokens} | ${u.cacheCreationInputTokens} | ${u.cacheReadInputTokens} | ${u.costUsd === null ? 'unknown' : usd(u.costUsd)} | ${u.budgetUsd === null ? 'none' : usd(u.budgetUsd)} |`,
     '',

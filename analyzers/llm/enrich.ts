@@ -250,7 +250,7 @@ export async function enrich(result: AnalyzeResult, options: EnrichOptions = {})
     usage: {
       calls: totals.calls,
       cachedChunks: totals.cached,
-      chunks: items.length,
+      chunks: items.length + (tables.length ? 1 : 0),
       inputTokens: totals.inputTokens,
       outputTokens: totals.outputTokens,
       cacheCreationInputTokens: totals.cacheCreationInputTokens,
@@ -366,13 +366,13 @@ export function offEnrichment(reason: string): Enrichment {
   };
 }
 
-/** One line for stderr: `LLM claude-sonnet-4-5: 4 calls (2 chunks cached), 10,234 in / 1,200 out tokens ..., $0.0487; ...`. */
+/** One line for stderr: `LLM claude-sonnet-4-5: 4 calls (2 of 6 answers from cache), 10,234 in / 1,200 out tokens ..., $0.0487; ...`. */
 export function enrichmentLine(e: Enrichment): string {
   if (!e.enabled) return `LLM enrichment off (${e.reason ?? 'off'})`;
   const u = e.usage;
   const n = (x: number): string => x.toLocaleString('en-US');
   return (
-    `LLM ${e.model}: ${u.calls} call${u.calls === 1 ? '' : 's'} (${u.cachedChunks} of ${u.chunks} chunk${u.chunks === 1 ? '' : 's'} from cache), ` +
+    `LLM ${e.model}: ${u.calls} call${u.calls === 1 ? '' : 's'} (${u.cachedChunks} of ${u.chunks} answer${u.chunks === 1 ? '' : 's'} from cache), ` +
     `${n(u.inputTokens)} in / ${n(u.outputTokens)} out / ${n(u.cacheCreationInputTokens)} cache-write / ${n(u.cacheReadInputTokens)} cache-read tokens, ` +
     `${u.costUsd === null ? 'cost unknown (no price for the model)' : `$${fmtUsd(u.costUsd)}`}${u.budgetUsd !== null ? ` of $${fmtUsd(u.budgetUsd)} budget` : ''}; ` +
     `${u.rulesExplained} rules explained, ${u.rulesAdded} added, ${u.rejected} suggestions rejected as ungrounded` +

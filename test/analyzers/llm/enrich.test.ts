@@ -164,7 +164,7 @@ test('budget exhaustion mid-run: stops before exceeding it and lists what was le
   const ledger = memoryLedger(t);
   const enriched = await enrich(result, { client: client(api), ledger, budgetUsd, concurrency: 1, runId: 'budget-run' });
   const e = enriched.enrichment!;
-  assert.equal(e.usage.chunks, 4);
+  assert.equal(e.usage.chunks, 5, '4 chunks and the events request');
   assert.ok(api.requests.length >= 1 && api.requests.length < 4, `made ${api.requests.length} calls`);
   assert.equal(e.usage.calls, api.requests.length);
   assert.ok(e.usage.costUsd! <= budgetUsd, `spent ${e.usage.costUsd} of ${budgetUsd}`);
