@@ -1,0 +1,461 @@
+/**
+ * Throughput, latency and memory of the Ficus gateway against a plain reverse proxy measured in
+ * the same run on the same machine. Scenarios: (1) direct to legacy, (2) fastify +
+ * @fastify/http-proxy in front of legacy (the baseline for every ratio), (3) Ficus with one route
+ * `GET /accounts/:id` in legacy mode, (4) the same route in shadow mode comparing every request
+ * against a modern upstream as fast as legacy with an equal, key-reordered ~1 KB JSON body; then
+ * (5) shadow mode under load with modern 10× slower than legacy, sampling the gateway's memory.
+ *
+ * Process layout (2 cores): upstreams in one child (`upstreams.ts`), the proxy under test in
+ * another (`proxy-under-test.ts`, one at a time), autocannon in this process. Proxy scenarios run
+ * in interleaved rounds (ABCD, DCBA, ...) and the table shows the median per scenario. Targets are
+ * printed as PASS/FAIL text, never enforced by the exit code (CONVENTIONS.md: no timed assertions).
+ *
+ * Run: `npm run bench` (all benches) or `npx tsc -p tsconfig.json && node dist/test/bench/gateway.bench.js [--quick]`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg as loadavgOs, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import autocannon from 'autocannon';
+import type { MemoryReply, ProxyConfig, ProxyKind, ProxyUrls } from './proxy-under-test.js';
+import type { UpstreamsConfig, UpstreamsUrls } from './upstreams.js';
+
+export interface GatewayBenchOptions {
+  /** Interleaved rounds of the four throughput scenarios; the table shows the median. */
+  rounds: number;
+  warmupSec: number;
+  durationSec: number;
+  connections: number;
+  memory: {
+    /** Total load time; samples start after `warmupSec`. */
+    durationSec: number;
+    warmupSec: number;
+    legacyDelayMs: number;
+    modernDelayMs: number;
+    /** `gateway.shadow.concurrency` for this run, low enough that modern cannot keep up. */
+    shadowConcurrency: number;
+    /** Post-warm-up heap growth allowed, as a fraction (0.2 = +20 %). */
+    maxHeapGrowth: number;
+  };
+  /** When set, the ficus-shadow proxy child runs with `--cpu-prof` writing here. */
+  cpuProfDir?: string;
+}
+
+export const defaultGatewayBenchOptions: Readonly<GatewayBenchOptions> = Object.freeze({
+  rounds: 2,
+  warmupSec: 2,
+  durationSec: 8,
+  connections: 10,
+  memory: Object.freeze({ durationSec: 20, warmupSec: 3, legacyDelayMs: 2, modernDelayMs: 20, shadowConcurrency: 16, maxHeapGrowth: 0.2 }),
+});
+
+/** Targets the gateway is held to, as ratios of the plain proxy measured in the same run. */
+export const targets = Object.freeze({ legacyThroughput: 0.95, shadowThroughput: 0.8, shadowP99ExtraMs: 2 });
+
+type Scenario = 'direct' | ProxyKind;
+const SCENARIOS: readonly Scenario[] = ['direct', 'plain', 'ficus-legacy', 'ficus-shadow'];
+const LABEL: Record<Scenario, string> = {
+  direct: 'direct to legacy',
+  plain: 'plain @fastify/http-proxy',
+  'ficus-legacy': 'ficus, mode legacy',
+  'ficus-shadow': 'ficus, mode shadow (100%)',
+};
+const PATH = '/accounts/42';
+/**
+ * Node flags for every proxy child. fastify 5.12 warns (FSTDEP023) that the gateway's
+ * `disableRequestLogging` option is deprecated; the warning says nothing about performance and
+ * would otherwise be printed between the result lines of every run.
+ */
+const PROXY_NODE_FLAGS: readonly string[] = ['--disable-warning=FSTDEP023'];
+
+export interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  responses: number;
+  errors: number;
+  non2xx: number;
+}
+
+export interface MemorySample {
+  t: number;
+  rssMb: number;
+  heapMb: number;
+}
+
+export interface GatewayBenchReport {
+  runs: Record<Scenario, LoadResult[]>;
+  median: Record<Scenario, LoadResult>;
+  shadowRoute: unknown;
+  memory: {
+    load: LoadResult;
+    samples: MemorySample[];
+    afterDrain: MemorySample | undefined;
+    route: RouteSummary | undefined;
+    heapGrowth: number;
+  };
+  checks: { name: string; target: string; measured: string; pass: boolean }[];
+}
+
+interface RouteSummary {
+  mode: string;
+  samples: number;
+  matches: number;
+  mismatches: number;
+  notCompared: number;
+  notComparedByReason: Record<string, number>;
+  errors: { legacy: number; modern: number };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child processes
+// ---------------------------------------------------------------------------------------------
+
+const live = new Set<ChildProcess>();
+const tempDirs = new Set<string>();
+
+/** Spawns a compiled entry next to this file and waits for the JSON line it prints. */
+async function spawnChild<T>(entry: string, arg: unknown, execArgv: readonly string[] = []): Promise<{ child: ChildProcess; info: T }> {
+  const file = fileURLToPath(new URL(entry, import.meta.url));
+  const child = spawn(process.execPath, [...execArgv, file, JSON.stringify(arg)], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
+  try {
+    const info = await new Promise<T>((resolve, reject) => {
+      let buf = '';
+      let done = false;
+      const timer = setTimeout(() => reject(new Error(`${entry} printed no URL within 15 s`)), 15_000);
+      child.stdout!.setEncoding('utf8');
+      child.stdout!.on('data', (d: string) => {
+        if (done) return; // later output is drained and dropped
+        buf += d;
+        const nl = buf.indexOf('\n');
+        if (nl < 0) return;
+        done = true;
+        clearTimeout(timer);
+        try {
+          resolve(JSON.parse(buf.slice(0, nl)) as T);
+        } catch (err) {
+          reject(new Error(`${entry} printed ${JSON.stringify(buf.slice(0, nl))}, not JSON`, { cause: err }));
+        }
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`${entry} exited (${code ?? signal}) before printing its URL`));
+      });
+      child.once('error', reject);
+    });
+    return { child, info };
+  } catch (err) {
+    await stopChild(child);
+    throw err;
+  }
+}
+
+/** SIGTERM, then SIGKILL after 5 s; resolves once the child is gone. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(kill);
+}
+
+/** Stops every child this module started, then removes its temp stores (finally blocks, SIGINT). */
+export async function cleanUp(): Promise<void> {
+  await Promise.all([...live].map(stopChild));
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  tempDirs.clear();
+}
+
+function memoryOf(child: ChildProcess, gc: boolean): Promise<MemoryReply | undefined> {
+  return new Promise((resolve) => {
+    const onMessage = (m: MemoryReply) => {
+      if (m?.type !== 'memory') return;
+      done(m);
+    };
+    const timer = setTimeout(() => done(undefined), 5000);
+    const done = (m: MemoryReply | undefined) => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(m);
+    };
+    child.on('message', onMessage);
+    if (!child.connected || !child.send({ type: 'memory', gc })) done(undefined);
+  });
+}
+
+async function routeSummary(admin: string | undefined): Promise<RouteSummary | undefined> {
+  if (!admin) return undefined;
+  try {
+    const res = await fetch(`${admin}/api/routes`, { signal: AbortSignal.timeout(5000) });
+    const body = (await res.json()) as { routes: RouteSummary[] };
+    const r = body.routes[0];
+    return r && { mode: r.mode, samples: r.samples, matches: r.matches, mismatches: r.mismatches, notCompared: r.notCompared, notComparedByReason: r.notComparedByReason, errors: r.errors };
+  } catch (err) {
+    console.log(`  (GET ${admin}/api/routes failed: ${String(err)})`);
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load
+// ---------------------------------------------------------------------------------------------
+
+/** Runs autocannon; latencies are kept at full precision here (autocannon's histogram rounds to ms). */
+function load(url: string, durationSec: number, connections: number): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const latencies: number[] = [];
+    const instance = autocannon({ url, connections, pipelining: 1, duration: durationSec }, (err: unknown, result: autocannon.Result) => {
+      if (err) return reject(err instanceof Error ? err : new Error(String(err)));
+      const sorted = Float64Array.from(latencies).sort();
+      const q = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]! : NaN);
+      resolve({
+        rps: sorted.length / result.duration,
+        p50: q(0.5),
+        p99: q(0.99),
+        responses: sorted.length,
+        errors: result.errors,
+        non2xx: result.non2xx,
+      });
+    });
+    instance.on('response', (_client, statusCode, _bytes, ms) => {
+      if (statusCode >= 200 && statusCode < 300) latencies.push(ms);
+    });
+  });
+}
+
+/** Fraction of all cores busy over `ms` (Linux /proc/stat), or undefined where unreadable. */
+async function machineBusy(ms: number): Promise<number | undefined> {
+  const read = () => {
+    try {
+      const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+      // user nice system idle iowait irq softirq steal: idle + iowait is not busy.
+      return { total: fields.slice(0, 8).reduce((a, b) => a + b, 0), idle: fields[3]! + fields[4]! };
+    } catch {
+      return undefined;
+    }
+  };
+  const a = read();
+  await sleep(ms);
+  const b = read();
+  if (!a || !b || b.total === a.total) return undefined;
+  return 1 - (b.idle - a.idle) / (b.total - a.total);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function median(results: LoadResult[]): LoadResult {
+  const mid = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    const m = s.length >> 1;
+    return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  };
+  return {
+    rps: mid(results.map((r) => r.rps)),
+    p50: mid(results.map((r) => r.p50)),
+    p99: mid(results.map((r) => r.p99)),
+    responses: results.reduce((a, r) => a + r.responses, 0),
+    errors: results.reduce((a, r) => a + r.errors, 0),
+    non2xx: results.reduce((a, r) => a + r.non2xx, 0),
+  };
+}
+
+/** Least-squares slope of y over t. */
+function slope(points: { t: number; y: number }[]): number {
+  const n = points.length;
+  if (n < 2) return NaN;
+  const mt = points.reduce((a, p) => a + p.t, 0) / n;
+  const my = points.reduce((a, p) => a + p.y, 0) / n;
+  const num = points.reduce((a, p) => a + (p.t - mt) * (p.y - my), 0);
+  const den = points.reduce((a, p) => a + (p.t - mt) ** 2, 0);
+  return num / den;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The bench
+// ---------------------------------------------------------------------------------------------
+
+const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : '-');
+const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : '-');
+const pad = (s: string, n: number) => s.padEnd(n);
+const lpad = (s: string, n: number) => s.padStart(n);
+const mb = (bytes: number) => bytes / (1024 * 1024);
+
+export async function runGatewayBench(opts: GatewayBenchOptions = defaultGatewayBenchOptions): Promise<GatewayBenchReport> {
+  const started = Date.now();
+  const dir = mkdtempSync(join(tmpdir(), 'ficus-gateway-bench-'));
+  tempDirs.add(dir);
+  const log = (s: string) => console.log(s);
+  // Other work on the machine skews every figure; the load average lets a reader see it.
+  const loadavg = () => loadavgOs().map((x) => x.toFixed(2)).join(' ');
+  log(`gateway.bench: node ${process.version}, ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown cpu'}), ${new Date().toISOString()}, load average before ${loadavg()}`);
+  const busy = await machineBusy(1000);
+  if (busy !== undefined) {
+    log(`  other work on the machine in the second before the start: ${(busy * 100).toFixed(0)} % of all cores busy`);
+    if (busy > 0.15) log('  WARNING: the machine is not idle; every figure below is skewed by that other work');
+  }
+  log(
+    `  autocannon ${opts.connections} connections, pipelining 1, ${opts.warmupSec} s warm-up + ${opts.durationSec} s measured per run, ` +
+      `${opts.rounds} interleaved round(s), GET ${PATH}, ~1 KB JSON`,
+  );
+
+  const runs = Object.fromEntries(SCENARIOS.map((s) => [s, [] as LoadResult[]])) as Record<Scenario, LoadResult[]>;
+  let shadowRoute: RouteSummary | undefined;
+  let memory: GatewayBenchReport['memory'] | undefined;
+  try {
+    // -------- throughput and latency, interleaved rounds ---------------------------------------
+    const fast: UpstreamsConfig = { legacyDelayMs: 0, modernDelayMs: 0 };
+    const upstreams = await spawnChild<UpstreamsUrls>('./upstreams.js', fast);
+    for (let round = 0; round < opts.rounds; round++) {
+      const order = round % 2 === 0 ? SCENARIOS : [...SCENARIOS].reverse();
+      for (const scenario of order) {
+        let proxy: { child: ChildProcess; info: ProxyUrls } | undefined;
+        try {
+          let base = upstreams.info.legacy;
+          if (scenario !== 'direct') {
+            const config: ProxyConfig = { kind: scenario, legacy: upstreams.info.legacy, modern: upstreams.info.modern, storePath: join(dir, `${scenario}-${round}.db`) };
+            const execArgv = [...PROXY_NODE_FLAGS, ...(scenario === 'ficus-shadow' && opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [])];
+            proxy = await spawnChild<ProxyUrls>('./proxy-under-test.js', config, execArgv);
+            base = proxy.info.proxy;
+          }
+          await load(base + PATH, opts.warmupSec, opts.connections);
+          const r = await load(base + PATH, opts.durationSec, opts.connections);
+          runs[scenario].push(r);
+          let extra = '';
+          if (scenario === 'ficus-shadow') {
+            await sleep(300); // comparisons land off the client's path
+            shadowRoute = await routeSummary(proxy?.info.admin);
+            if (shadowRoute) extra = `  route: ${shadowRoute.mode}, ${shadowRoute.matches} matches, ${shadowRoute.mismatches} mismatches, ${shadowRoute.notCompared} not compared`;
+          }
+          log(`  round ${round + 1} ${pad(LABEL[scenario], 27)} ${lpad(r.rps.toFixed(0), 6)} req/s  p50 ${f2(r.p50)} ms  p99 ${f2(r.p99)} ms  errors ${r.errors} non-2xx ${r.non2xx}${extra}`);
+        } finally {
+          if (proxy) await stopChild(proxy.child);
+        }
+      }
+    }
+    await stopChild(upstreams.child);
+
+    // -------- memory with a slow modern ---------------------------------------------------------
+    const m = opts.memory;
+    const slow = await spawnChild<UpstreamsUrls>('./upstreams.js', { legacyDelayMs: m.legacyDelayMs, modernDelayMs: m.modernDelayMs } satisfies UpstreamsConfig);
+    const memConfig: ProxyConfig = {
+      kind: 'ficus-shadow',
+      legacy: slow.info.legacy,
+      modern: slow.info.modern,
+      storePath: join(dir, 'memory.db'),
+      shadow: { concurrency: m.shadowConcurrency },
+    };
+    const proxy = await spawnChild<ProxyUrls>('./proxy-under-test.js', memConfig, [...PROXY_NODE_FLAGS, '--expose-gc']);
+    try {
+      log('');
+      log(
+        `memory: shadow mode, legacy answers in ${m.legacyDelayMs} ms, modern in ${m.modernDelayMs} ms; gateway.shadow.concurrency ${m.shadowConcurrency} ` +
+          `(modern can take ~${Math.round((m.shadowConcurrency * 1000) / m.modernDelayMs)} req/s), queueSize and timeoutMs at their defaults; ` +
+          `${m.durationSec} s of load, live heap (after a full GC) and RSS sampled every second after ${m.warmupSec} s`,
+      );
+      const samples: MemorySample[] = [];
+      const t0 = Date.now();
+      let sampling = true;
+      const sampler = (async () => {
+        for (let k = m.warmupSec; sampling && k <= m.durationSec; k++) {
+          await sleep(Math.max(0, t0 + k * 1000 - Date.now()));
+          if (!sampling) break;
+          const reply = await memoryOf(proxy.child, true);
+          if (reply) samples.push({ t: (Date.now() - t0) / 1000, rssMb: mb(reply.usage.rss), heapMb: mb(reply.usage.heapUsed) });
+        }
+      })();
+      const memLoad = await load(proxy.info.proxy + PATH, m.durationSec, opts.connections);
+      sampling = false;
+      await sampler;
+      await sleep(2500); // let the shadow queue drain
+      const after = await memoryOf(proxy.child, true);
+      const afterDrain = after && { t: (Date.now() - t0) / 1000, rssMb: mb(after.usage.rss), heapMb: mb(after.usage.heapUsed) };
+      const route = await routeSummary(proxy.info.admin);
+      const first = samples[0];
+      const maxHeap = Math.max(...samples.map((s) => s.heapMb));
+      const heapGrowth = first ? maxHeap / first.heapMb - 1 : NaN;
+      memory = { load: memLoad, samples, afterDrain, route, heapGrowth };
+
+      log(`  client: ${memLoad.rps.toFixed(0)} req/s, p50 ${f2(memLoad.p50)} ms, p99 ${f2(memLoad.p99)} ms, errors ${memLoad.errors}, non-2xx ${memLoad.non2xx}`);
+      log(`  samples (t s: heap MB / rss MB): ${samples.map((s) => `${s.t.toFixed(0)}: ${f1(s.heapMb)}/${f1(s.rssMb)}`).join(', ')}`);
+      if (first) {
+        const last = samples[samples.length - 1]!;
+        const maxRss = Math.max(...samples.map((s) => s.rssMb));
+        const heapSlope = slope(samples.map((s) => ({ t: s.t, y: s.heapMb }))) * 10;
+        const rssSlope = slope(samples.map((s) => ({ t: s.t, y: s.rssMb }))) * 10;
+        log(`  heap used: first ${f1(first.heapMb)} MB, last ${f1(last.heapMb)} MB, max ${f1(maxHeap)} MB, slope ${f2(heapSlope)} MB/10 s`);
+        log(`  rss:       first ${f1(first.rssMb)} MB, last ${f1(last.rssMb)} MB, max ${f1(maxRss)} MB, slope ${f2(rssSlope)} MB/10 s`);
+      }
+      if (afterDrain) log(`  after the load stopped and the queue drained: heap ${f1(afterDrain.heapMb)} MB, rss ${f1(afterDrain.rssMb)} MB`);
+      if (route) {
+        const reasons = Object.entries(route.notComparedByReason)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ');
+        log(`  route: mode ${route.mode}, ${route.matches} matches, ${route.mismatches} mismatches, ${route.notCompared} not compared (${reasons || 'none'}), modern errors ${route.errors.modern}`);
+      }
+    } finally {
+      await stopChild(proxy.child);
+      await stopChild(slow.child);
+    }
+  } finally {
+    await cleanUp();
+  }
+
+  // -------- table and checks -------------------------------------------------------------------
+  const med = Object.fromEntries(SCENARIOS.map((s) => [s, median(runs[s])])) as Record<Scenario, LoadResult>;
+  const plain = med.plain;
+  log('');
+  log(`gateway.bench results (median of ${opts.rounds}; ratio = req/s ÷ plain proxy req/s)`);
+  log(`  ${pad('scenario', 27)} ${lpad('req/s', 7)} ${lpad('p50 ms', 7)} ${lpad('p99 ms', 7)} ${lpad('ratio', 6)} ${lpad('errors', 7)} ${lpad('non-2xx', 8)}`);
+  for (const s of SCENARIOS) {
+    const r = med[s];
+    log(`  ${pad(LABEL[s], 27)} ${lpad(r.rps.toFixed(0), 7)} ${lpad(f2(r.p50), 7)} ${lpad(f2(r.p99), 7)} ${lpad(f2(r.rps / plain.rps), 6)} ${lpad(String(r.errors), 7)} ${lpad(String(r.non2xx), 8)}`);
+  }
+  if (shadowRoute) {
+    log(`  shadow route (last run): ${shadowRoute.matches} matches, ${shadowRoute.mismatches} mismatches, ${shadowRoute.notCompared} not compared ${JSON.stringify(shadowRoute.notComparedByReason)}`);
+  }
+
+  const checks: GatewayBenchReport['checks'] = [];
+  const legacyRatio = med['ficus-legacy'].rps / plain.rps;
+  const shadowRatio = med['ficus-shadow'].rps / plain.rps;
+  const p99Extra = med['ficus-shadow'].p99 - plain.p99;
+  checks.push({ name: 'ficus legacy mode throughput vs plain proxy', target: `>= ${targets.legacyThroughput}x`, measured: `${f2(legacyRatio)}x`, pass: legacyRatio >= targets.legacyThroughput });
+  checks.push({ name: 'ficus shadow mode throughput vs plain proxy', target: `>= ${targets.shadowThroughput}x`, measured: `${f2(shadowRatio)}x`, pass: shadowRatio >= targets.shadowThroughput });
+  checks.push({ name: 'ficus shadow mode client p99 vs plain p99', target: `<= +${targets.shadowP99ExtraMs} ms`, measured: `${p99Extra >= 0 ? '+' : ''}${f2(p99Extra)} ms`, pass: p99Extra <= targets.shadowP99ExtraMs });
+  if (memory) {
+    const g = memory.heapGrowth;
+    checks.push({
+      name: 'heap under a 10x slower modern (max vs first sample)',
+      target: `<= +${Math.round(opts.memory.maxHeapGrowth * 100)} %`,
+      measured: `${g >= 0 ? '+' : ''}${f1(g * 100)} %`,
+      pass: g <= opts.memory.maxHeapGrowth,
+    });
+  }
+  const errors = SCENARIOS.reduce((a, s) => a + med[s].errors + med[s].non2xx, 0);
+  if (errors > 0) log(`  WARNING: ${errors} errors or non-2xx answers; throughput figures include failed requests' absence`);
+  log('');
+  log('gateway.bench checks (targets, reported, not enforced by the exit code)');
+  for (const c of checks) log(`  ${c.pass ? 'PASS' : 'FAIL'}  ${pad(c.name, 52)} target ${pad(c.target, 10)} measured ${c.measured}`);
+  log(`gateway.bench took ${((Date.now() - started) / 1000).toFixed(0)} s; load average after ${loadavg()} (this bench's own processes count towards it)`);
+  return { runs, median: med, shadowRoute, memory: memory!, checks };
+}
+
+const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (isMain) {
+  const quick = process.argv.includes('--quick');
+  const opts: GatewayBenchOptions = quick
+    ? { ...defaultGatewayBenchOptions, rounds: 1, warmupSec: 1, durationSec: 3, memory: { ...defaultGatewayBenchOptions.memory, durationSec: 8 } }
+    : { ...defaultGatewayBenchOptions };
+  if (process.env.FICUS_BENCH_CPU_PROF) opts.cpuProfDir = process.env.FICUS_BENCH_CPU_PROF;
+  const onSignal = () => {
+    void cleanUp().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  await runGatewayBench(opts);
+}
