@@ -96,10 +96,30 @@ export const DEFAULT_LATENCY_CAPACITY = 1000;
  */
 export class LatencyWindow {
   readonly #ring: Ring<number>;
+  /**
+   * The same deltas kept sorted, updated on each add by binary search and one memmove (O(n), no
+   * allocation), so a quantile is O(1): it is read after every compared request.
+   */
+  readonly #sorted: Float64Array;
+  #count = 0;
 
   /** @throws RangeError when `capacity` is not a positive integer */
   constructor(capacity: number = DEFAULT_LATENCY_CAPACITY) {
     this.#ring = new Ring<number>(capacity);
+    this.#sorted = new Float64Array(capacity);
+  }
+
+  /** First index whose value is ≥ `v` (or > `v` with `after`). */
+  #search(v: number, after: boolean): number {
+    let lo = 0;
+    let hi = this.#count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const x = this.#sorted[mid]!;
+      if (x < v || (after && x === v)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** Maximum number of deltas kept. */
@@ -118,7 +138,17 @@ export class LatencyWindow {
    */
   add(deltaMs: number): void {
     if (!Number.isFinite(deltaMs)) throw new RangeError(`latency delta must be a finite number of ms (got ${deltaMs})`);
-    this.#ring.push(deltaMs);
+    const evicted = this.#ring.push(deltaMs);
+    const sorted = this.#sorted;
+    if (evicted) {
+      const at = this.#search(evicted.evicted, false);
+      sorted.copyWithin(at, at + 1, this.#count);
+      this.#count--;
+    }
+    const at = this.#search(deltaMs, true);
+    sorted.copyWithin(at + 1, at, this.#count);
+    sorted[at] = deltaMs;
+    this.#count++;
   }
 
   /**
@@ -133,9 +163,9 @@ export class LatencyWindow {
    */
   quantile(q: number): number | null {
     if (!(q >= 0 && q <= 1)) throw new RangeError(`quantile must be in [0, 1] (got ${q})`);
-    const sorted = this.#ring.toArray().sort((a, b) => a - b);
-    if (sorted.length === 0) return null;
-    const h = (sorted.length - 1) * q;
+    const sorted = this.#sorted;
+    if (this.#count === 0) return null;
+    const h = (this.#count - 1) * q;
     const lo = Math.floor(h);
     const hi = Math.ceil(h);
     return sorted[lo]! + (h - lo) * (sorted[hi]! - sorted[lo]!);

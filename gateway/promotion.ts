@@ -76,8 +76,9 @@ function breaches(stats: RouteStats, policy: Readonly<PromotionPolicy>): string[
       found.push(`recent modern error rate ${rate(errors)} > ${policy.maxModernErrorRate} over the last ${recent} outcomes`);
     }
   }
-  const p95 = stats.latencyP95();
-  if (policy.maxLatencyP95DeltaMs !== null && p95 !== null && stats.latencyCount >= policy.minRecentForBreach && p95 > policy.maxLatencyP95DeltaMs) {
+  // Only read the quantile when a limit is set: this runs after every compared request.
+  const p95 = policy.maxLatencyP95DeltaMs !== null && stats.latencyCount >= policy.minRecentForBreach ? stats.latencyP95() : null;
+  if (policy.maxLatencyP95DeltaMs !== null && p95 !== null && p95 > policy.maxLatencyP95DeltaMs) {
     found.push(`latency p95 delta ${p95.toFixed(1)} ms > ${policy.maxLatencyP95DeltaMs} ms over ${stats.latencyCount} paired requests`);
   }
   return found;

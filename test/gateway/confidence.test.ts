@@ -233,3 +233,22 @@ test('RouteStats.restore refuses malformed snapshots with a RangeError naming th
   bad((s) => ((s.notCompared as { byReason: Record<string, unknown> }).byReason.timeout = 'x'), /notCompared\.byReason\.timeout/);
   assert.throws(() => RouteStats.restore(null as unknown as RouteStatsSnapshot), RangeError);
 });
+
+test('LatencyWindow keeps its sorted view exact through evictions (regression: quantile used to copy and sort per call)', () => {
+  const w = new LatencyWindow(50);
+  const all: number[] = [];
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 200 - 100;
+  for (let i = 0; i < 500; i++) {
+    const v = i % 17 === 0 ? 5 : Math.round(rnd() * 10) / 10; // duplicates on purpose
+    w.add(v);
+    all.push(v);
+    const held = all.slice(-50).sort((a, b) => a - b);
+    for (const q of [0, 0.5, 0.95, 1]) {
+      const h = (held.length - 1) * q;
+      const expected = held[Math.floor(h)]! + (h - Math.floor(h)) * (held[Math.ceil(h)]! - held[Math.floor(h)]!);
+      assert.equal(w.quantile(q), expected, `after ${i + 1} adds, q=${q}`);
+    }
+  }
+  assert.deepEqual(w.toJSON(), all.slice(-50));
+});
