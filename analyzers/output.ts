@@ -37,15 +37,8 @@ export interface RulesDocument {
     /** LLM layer: plain-language explanation; `statement` stays the parser's. */
     explanation?: string;
   }[];
-  programs: {
-    path: string;
-    name: string;
-    language: string;
-    entry: string | null;
-    calls: string[];
-    deadCode: { name: string; startLine: number; endLine: number }[];
-    dependencies: { kind: Dependency['kind']; target: string; operations: string[] }[];
-  }[];
+  /** Programs as the model has them, without the call graph and dependency evidence (report.md shows those). */
+  programs: (Omit<Program, 'callGraph' | 'dependencies'> & { dependencies: Omit<Dependency, 'evidence'>[] })[];
   diagnostics: Diagnostic[];
   /** Present when the LLM layer ran: which model and prompt version wrote the LLM fields. */
   llm?: { model: string; promptVersion: string };

@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import type { MemoryReply, ProxyConfig, ProxyKind, ProxyUrls } from './proxy-under-test.js';
+import type { RouteView } from '../../gateway/route-controller.js';
 import type { UpstreamsConfig, UpstreamsUrls } from './upstreams.js';
 
 export interface GatewayBenchOptions {
@@ -100,15 +101,7 @@ export interface GatewayBenchReport {
   checks: { name: string; target: string; measured: string; pass: boolean }[];
 }
 
-interface RouteSummary {
-  mode: string;
-  samples: number;
-  matches: number;
-  mismatches: number;
-  notCompared: number;
-  notComparedByReason: Record<string, number>;
-  errors: { legacy: number; modern: number };
-}
+type RouteSummary = Pick<RouteView, 'mode' | 'samples' | 'matches' | 'mismatches' | 'notCompared' | 'notComparedByReason' | 'errors'>;
 
 // ---------------------------------------------------------------------------------------------
 // Child processes
