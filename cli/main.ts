@@ -10,6 +10,7 @@ import { ConfigInvalidError, FicusError } from '../core/errors.js';
 import { registerAnalyze } from './analyze.js';
 import { registerBridge } from './bridge.js';
 import { registerCheck } from './check.js';
+import { registerDemo } from './demo.js';
 import { registerGateway } from './gateway.js';
 import { registerMcp } from './mcp.js';
 import type { CliContext } from './context.js';
@@ -27,7 +28,7 @@ function packageVersion(): string {
 }
 
 /** Subcommands, in the order `--help` lists them. Each lands with the issue that builds it. */
-const commands: ((program: Command, ctx: CliContext) => void)[] = [registerAnalyze, registerGateway, registerBridge, registerMcp, registerCheck];
+const commands: ((program: Command, ctx: CliContext) => void)[] = [registerAnalyze, registerGateway, registerBridge, registerMcp, registerCheck, registerDemo];
 
 /** Runs the CLI in-process; resolves to the exit code. */
 export async function main(argv: readonly string[], ctx: CliContext): Promise<number> {
