@@ -117,16 +117,11 @@ export function registerBridge(program: Command, ctx: CliContext): void {
     .option('-o, --out <file>', 'output file (default: stdout)')
     .action(async (opts: { config: string; out?: string }) => {
       const { config, options } = load(ctx, opts.config);
-      const source = createSource(options, createLogger({ level: config.log.level === 'info' ? 'warn' : config.log.level }));
-      try {
-        const tables = await source.describe();
-        if (opts.out) {
-          writeAsyncApi(resolve(ctx.cwd, opts.out), tables, options);
-          ctx.stdout.write(`wrote ${opts.out}\n`);
-        } else ctx.stdout.write(asyncApiYaml(tables, asyncApiOptions(options)));
-      } finally {
-        await source.stop();
-      }
+      const tables = await describeSource(options, config.log.level);
+      if (opts.out) {
+        writeAsyncApi(resolve(ctx.cwd, opts.out), tables, options);
+        ctx.stdout.write(`wrote ${opts.out}\n`);
+      } else ctx.stdout.write(asyncApiYaml(tables, asyncApiOptions(options)));
     });
 
   bridge
@@ -135,17 +130,20 @@ export function registerBridge(program: Command, ctx: CliContext): void {
     .option('-c, --config <path>', 'config file', 'ficus.yaml')
     .action(async (opts: { config: string }) => {
       const { config, options } = load(ctx, opts.config);
-      const logger = createLogger({ level: config.log.level === 'info' ? 'warn' : config.log.level });
-      const source = createSource(options, logger);
-      try {
-        const tables = await source.describe();
-        const suggestion = suggestEventRules(tables);
-        ctx.stdout.write(suggestion.yaml);
-        for (const note of suggestion.notes) ctx.stderr.write(`note: ${note}\n`);
-      } finally {
-        await source.stop();
-      }
+      const suggestion = suggestEventRules(await describeSource(options, config.log.level));
+      ctx.stdout.write(suggestion.yaml);
+      for (const note of suggestion.notes) ctx.stderr.write(`note: ${note}\n`);
     });
+}
+
+/** The captured tables as the source describes them, for commands that only read the schema (quieter logs). */
+async function describeSource(options: BridgeOptions, level: string): Promise<TableInfo[]> {
+  const source = createSource(options, createLogger({ level: level === 'info' ? 'warn' : level }));
+  try {
+    return await source.describe();
+  } finally {
+    await source.stop();
+  }
 }
 
 function asyncApiOptions(options: BridgeOptions) {
