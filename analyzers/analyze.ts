@@ -194,6 +194,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeResult> {
     prepared.set(frontend, { extras, key: sha256(JSON.stringify(extras)) });
   }
   const files: FileAnalysis[] = [];
+  const frontendOf: VersionedFrontend[] = [];
   let analyzed = 0;
   let cached = 0;
   let failed = 0;
@@ -247,7 +248,26 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeResult> {
         failed++;
       }
     }
+    frontendOf.push(frontend);
     progress?.({ done: index + 1, total: candidates.length, path });
+  }
+
+  // Cross-file joins (mounted prefixes, types declared elsewhere): per frontend, over its files.
+  for (const frontend of new Set(frontendOf)) {
+    if (!frontend.link) continue;
+    const indexes = frontendOf.flatMap((f, i) => (f === frontend ? [i] : []));
+    try {
+      const linked = frontend.link(indexes.map((i) => files[i]!), { root });
+      if (linked.length !== indexes.length) throw new Error(`link returned ${linked.length} results for ${indexes.length} files`);
+      indexes.forEach((i, n) => {
+        files[i] = normalize(linked[n]!, files[i]!.source);
+      });
+    } catch (err) {
+      const first = files[indexes[0]!]!;
+      const error = new FrontendFailedError(frontend.language, first.source.path, err);
+      logger?.warn({ err, language: frontend.language }, 'analyzer frontend link step failed; reported as a diagnostic');
+      first.diagnostics.push({ path: first.source.path, line: 1, severity: 'error', message: `cross-file step: ${error.message} [${error.code}]` });
+    }
   }
 
   return { root, files, summary: summarize(files, { analyzed, cached, failed, skipped }) };
@@ -273,6 +293,7 @@ function normalize(result: FileAnalysis, source: FileAnalysis['source']): FileAn
     rules: Array.isArray(result?.rules) ? result.rules : [],
     diagnostics: Array.isArray(result?.diagnostics) ? result.diagnostics : [],
     ...(result?.schemas && typeof result.schemas === 'object' ? { schemas: result.schemas } : {}),
+    ...(result?.facts !== undefined ? { facts: result.facts } : {}),
   };
 }
 

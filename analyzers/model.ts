@@ -83,6 +83,13 @@ export interface Operation {
   responseSchema?: OpenAPIV3_1.SchemaObject;
   /** Named schemas this operation's schemas refer to (`#/components/schemas/<name>`). */
   schemas?: Record<string, OpenAPIV3_1.SchemaObject>;
+  /** Media type of the request body; `application/json` when absent. */
+  requestContentType?: string;
+  /**
+   * Responses the code can produce, by status code (`200`, `404`, `default`); when absent, one
+   * `200` with `responseSchema`. A status whose schema is absent has no body the analyzer knows.
+   */
+  responses?: Record<string, { description: string; schema?: OpenAPIV3_1.SchemaObject; contentType?: string; evidence?: Evidence[] }>;
   evidence: Evidence[];
   /** How input and output were told apart, or other notes for the architect. */
   notes?: string[];
@@ -106,6 +113,11 @@ export interface FileAnalysis {
   diagnostics: Diagnostic[];
   /** Data layouts found in the file (e.g. COBOL records), for `components.schemas`; each may carry `x-ficus-evidence`. */
   schemas?: Record<string, OpenAPIV3_1.SchemaObject>;
+  /**
+   * What a frontend with a `link` step extracted from this file for that step (routes, mounts,
+   * types, imports): plain JSON, cached with the rest, never written to the outputs.
+   */
+  facts?: unknown;
 }
 
 /** A file of the analyzed tree, whatever its language, for `Frontend.prepare`. */
@@ -129,6 +141,14 @@ export interface Frontend {
   prepare?(tree: readonly TreeFile[]): Record<string, unknown>;
   /** Never throws for bad input: problems become diagnostics with line numbers. */
   analyze(file: { path: string; absolutePath: string; text: string }, context: FrontendContext): Promise<FileAnalysis> | FileAnalysis;
+  /**
+   * Optional, called once per run after every file was analyzed (or taken from the cache), with
+   * all of this frontend's results in path order: joins what single files cannot know alone
+   * (a router mounted under a prefix in another file, a DTO declared elsewhere) and returns the
+   * results to output, one per input, same order. Works from `FileAnalysis.facts` only: it must
+   * not read or re-parse files. Never throws for bad input.
+   */
+  link?(files: readonly FileAnalysis[], context: { root: string }): FileAnalysis[];
 }
 
 export interface FrontendContext {

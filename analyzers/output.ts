@@ -307,18 +307,28 @@ function buildOpenApi(result: AnalyzeResult, title: string, extra: Diagnostic[])
       return { $ref: `#/components/schemas/${name}` } as OpenAPIV3_1.SchemaObject;
     };
     const request = refTo(op.requestSchema, 'Request');
-    const response = refTo(op.responseSchema, 'Response');
+    const responses: Record<string, unknown> = {};
+    if (op.responses && Object.keys(op.responses).length > 0) {
+      for (const status of Object.keys(op.responses).sort(compareStrings)) {
+        const r = op.responses[status]!;
+        const schema = refTo(r.schema, status === '200' || Object.keys(op.responses).length === 1 ? 'Response' : `Response${status}`);
+        responses[status] = schema
+          ? { description: r.description, content: { [r.contentType ?? 'application/json']: { schema } } }
+          : { description: r.description };
+      }
+    } else {
+      const response = refTo(op.responseSchema, 'Response');
+      responses['200'] = response
+        ? { description: 'Completed normally', content: { 'application/json': { schema: response } } }
+        : { description: 'Completed normally' };
+    }
     const operation: Record<string, unknown> = {
       operationId: op.operationId,
       summary: op.summary,
       ...(op.description ? { description: op.description } : {}),
       ...(op.parameters && op.parameters.length ? { parameters: structuredClone(op.parameters) } : {}),
-      ...(request ? { requestBody: { required: true, content: { 'application/json': { schema: request } } } } : {}),
-      responses: {
-        '200': response
-          ? { description: 'Completed normally', content: { 'application/json': { schema: response } } }
-          : { description: 'Completed normally' },
-      },
+      ...(request ? { requestBody: { required: true, content: { [op.requestContentType ?? 'application/json']: { schema: request } } } } : {}),
+      responses,
       'x-ficus-rules': [...(rulesByOperation.get(op.operationId) ?? [])].sort(compareStrings),
       'x-ficus-evidence': evidence,
       ...(op.notes && op.notes.length ? { 'x-ficus-notes': [...op.notes] } : {}),

@@ -1,0 +1,136 @@
+/**
+ * What a service frontend (Java, C#, PHP, Python, JS/TS) extracts from one file for the
+ * cross-file step (`analyzers/service/link.ts`): routers, the routes declared on them, where
+ * routers are mounted, types (DTOs) and string constants. Plain JSON, cached with the file's
+ * result (`FileAnalysis.facts`), so a run where nothing changed re-links without re-parsing.
+ *
+ * The model is the one shape all the frameworks share: a *router* holds routes and may add a
+ * prefix (a Spring controller's class-level `@RequestMapping`, a Flask blueprint's `url_prefix`,
+ * an Express `Router()`, a Laravel route file, a DRF viewset); a *mount* attaches a router under
+ * a prefix of another one, possibly in another file (`app.use('/api', users)`,
+ * `register_blueprint`, `include_router`, `include('app.urls')`, JAX-RS sub-resource locators).
+ * A route's full path is every chain of mount prefixes from a root down to it.
+ */
+import type { OpenAPIV3_1 } from 'openapi-types';
+import type { Evidence } from '../model.js';
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+export const HTTP_METHODS: readonly HttpMethod[] = ['get', 'post', 'put', 'patch', 'delete'];
+
+/**
+ * A path or prefix as extracted: an OpenAPI template, where a constant the extractor could not
+ * resolve in its own file is left as `{{const:Name}}` (e.g. `{{const:Paths.USERS}}/{id}`) for
+ * the link step to substitute from the constants of all files.
+ */
+export type PathText = string;
+
+export interface RouterFact {
+  /** Unique within its file: a variable (`router`, `bp`), a class (`UserController`), or `<file>` for a route file. */
+  id: string;
+  /** Prefixes the router puts before its routes (several for Spring's `value` arrays); `['']` when none. */
+  prefixes: PathText[];
+  /** The application itself (express(), Flask(), a Spring controller, a Laravel route file): served even when nothing mounts it. */
+  root: boolean;
+  evidence: Evidence;
+  /** Human name for notes and tags, e.g. `UserController`, `users blueprint`. */
+  label?: string;
+}
+
+/** How another file refers to a router or type: a name, optionally from a module. */
+export interface SymbolRef {
+  name: string;
+  /**
+   * The module as the language resolves it, already made root-relative by the extractor where
+   * the language has relative imports: a JS/TS file path without extension (`src/routes/users`),
+   * a Python dotted module (`app.api.users`), a Java/C# namespace-qualified class (`com.acme.Users`).
+   */
+  module?: string;
+}
+
+export interface MountFact {
+  /** Router id in this file that the target is mounted on. */
+  parent: string;
+  prefixes: PathText[];
+  target: SymbolRef;
+  evidence: Evidence;
+}
+
+export type ParamLocation = 'path' | 'query' | 'header' | 'cookie' | 'form';
+
+export interface ParamFact {
+  name: string;
+  in: ParamLocation;
+  required?: boolean;
+  schema?: OpenAPIV3_1.SchemaObject;
+  description?: string;
+  /** `@BeanParam`, `@ModelAttribute`, DRF filter classes: every property of this type becomes a parameter in `in`. */
+  fromType?: string;
+  evidence?: Evidence;
+}
+
+export interface BodyFact {
+  /** May hold `{ $ref: '#/components/schemas/<TypeName>' }` by simple type name; the link step resolves them. */
+  schema: OpenAPIV3_1.SchemaObject;
+  contentType?: string;
+}
+
+export interface ResponseFact {
+  /** `200`, `404`, `default`. */
+  status: string;
+  schema?: OpenAPIV3_1.SchemaObject;
+  description?: string;
+  contentType?: string;
+  evidence?: Evidence;
+}
+
+export interface RouteFact {
+  /** Router id in this file. */
+  router: string;
+  methods: HttpMethod[];
+  /** Paths relative to the router (several for `@GetMapping({"/a", "/b"})`); `['']` for the router's own path. */
+  paths: PathText[];
+  /** Handler name for operation ids and notes: `UserController.getUser`, `list_users`, `GET /users` for anonymous handlers. */
+  handler: string;
+  /** Preferred operationId (the method or function name); the link step makes it unique. */
+  operationName?: string;
+  params: ParamFact[];
+  body?: BodyFact;
+  /** What the handler can answer; the link step adds a `200` when none is a success. */
+  responses: ResponseFact[];
+  summary?: string;
+  description?: string;
+  evidence: Evidence;
+  /** Ids of rules in this file's result that govern this route. */
+  ruleIds: string[];
+  notes?: string[];
+  tags?: string[];
+}
+
+export interface TypeFact {
+  /** Simple name (`UserDto`); the link step resolves `$ref`s by it. */
+  name: string;
+  /** Namespace-qualified name when the language has one, to tell same-named types apart. */
+  qualified?: string;
+  /** JSON Schema; refers to other types with `$ref: '#/components/schemas/<Name>'`. */
+  schema: OpenAPIV3_1.SchemaObject;
+  evidence: Evidence;
+  /** Validation rules derived from constraints on its fields (ids in this file's rules). */
+  ruleIds?: string[];
+}
+
+export interface ServiceFacts {
+  /** Names other files use to import this file (see `SymbolRef.module`). */
+  moduleNames: string[];
+  /** Exported name → router id (`default` for `export default` / `module.exports =`). */
+  exports?: Record<string, string>;
+  routers: RouterFact[];
+  routes: RouteFact[];
+  mounts: MountFact[];
+  types: TypeFact[];
+  /** String constants, by simple and qualified name (`USERS`, `Paths.USERS`). */
+  constants: Record<string, string>;
+}
+
+export function emptyFacts(moduleNames: string[] = []): ServiceFacts {
+  return { moduleNames, routers: [], routes: [], mounts: [], types: [], constants: {} };
+}

@@ -1,0 +1,423 @@
+/**
+ * The cross-file step of the service frontends: joins every file's `ServiceFacts` into
+ * operations. It follows mounts from roots down to each router (`app.use('/api', users)` in one
+ * file, `router.get('/:id')` in another → `GET /api/{id}`), substitutes constants used as paths,
+ * resolves DTO types by name into `components.schemas`, turns declared parameters and bodies
+ * into OpenAPI, makes operation ids unique, and ties each route's rules to its operation. It
+ * reads no files and parses nothing: everything comes from the cached facts.
+ */
+import { dirname } from 'node:path/posix';
+import type { OpenAPIV3_1 } from 'openapi-types';
+import type { Diagnostic, FileAnalysis, Operation } from '../model.js';
+import type { MountFact, ParamFact, RouteFact, RouterFact, ServiceFacts, SymbolRef, TypeFact } from './facts.js';
+import { joinPaths, templateParams } from './paths.js';
+import { mapRefs, refName, refsIn, type Schema } from './schema.js';
+
+export interface LinkOptions {
+  language: string;
+  /** What the frontend looks for, named in the diagnostic when a run finds no route at all. */
+  frameworks: string;
+}
+
+interface Entry {
+  index: number;
+  path: string;
+  facts: ServiceFacts;
+  diagnostics: Diagnostic[];
+}
+
+interface RouterNode {
+  key: string;
+  entry: Entry;
+  router: RouterFact;
+}
+
+interface Chain {
+  prefix: string;
+  /** Routers on the way, outermost first (labels), for notes. */
+  via: string[];
+  mounted: boolean;
+}
+
+/** Links the results of one frontend's files (same order in and out). */
+export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOptions): FileAnalysis[] {
+  const out = files.map((f) => ({ ...f, operations: [...f.operations], rules: f.rules.map((r) => ({ ...r })), diagnostics: [...f.diagnostics] }));
+  const entries: Entry[] = [];
+  out.forEach((f, index) => {
+    const facts = f.facts as ServiceFacts | undefined;
+    if (facts && Array.isArray(facts.routes)) entries.push({ index, path: f.source.path, facts, diagnostics: f.diagnostics });
+  });
+
+  // Indexes over all files.
+  const routers = new Map<string, RouterNode>();
+  const routersById = new Map<string, RouterNode[]>();
+  const modules = new Map<string, Entry[]>();
+  const types = new Map<string, { entry: Entry; type: TypeFact }[]>();
+  const constants = new Map<string, string[]>();
+  for (const entry of entries) {
+    for (const router of entry.facts.routers) {
+      const node = { key: `${entry.path}#${router.id}`, entry, router };
+      routers.set(node.key, node);
+      push(routersById, router.id, node);
+    }
+    for (const m of entry.facts.moduleNames ?? []) push(modules, m, entry);
+    for (const t of entry.facts.types ?? []) {
+      push(types, t.name, { entry, type: t });
+      if (t.qualified && t.qualified !== t.name) push(types, t.qualified, { entry, type: t });
+    }
+    for (const [k, v] of Object.entries(entry.facts.constants ?? {})) push(constants, k, v);
+  }
+
+  const resolveRouter = (ref: SymbolRef, from: Entry): RouterNode | undefined => {
+    const inEntry = (e: Entry): RouterNode | undefined => {
+      const id = e.facts.exports?.[ref.name] ?? ref.name;
+      const direct = routers.get(`${e.path}#${id}`);
+      if (direct) return direct;
+      if (ref.name === 'default' && e.facts.routers.length === 1) return routers.get(`${e.path}#${e.facts.routers[0]!.id}`);
+      return undefined;
+    };
+    if (ref.module !== undefined) {
+      for (const candidate of [ref.module, `${ref.module}/index`, `${ref.module}.__init__`]) {
+        for (const e of modules.get(candidate) ?? []) {
+          const found = inEntry(e);
+          if (found) return found;
+        }
+      }
+      // `from app.api import users` names a module, not a router in it.
+      const asModule = modules.get(`${ref.module}.${ref.name}`) ?? modules.get(`${ref.module}/${ref.name}`);
+      for (const e of asModule ?? []) if (e.facts.routers.length >= 1) return routers.get(`${e.path}#${e.facts.exports?.default ?? e.facts.routers[0]!.id}`);
+      return undefined;
+    }
+    const local = inEntry(from);
+    if (local) return local;
+    const named = routersById.get(ref.name) ?? [];
+    if (named.length <= 1) return named[0];
+    const dir = dirname(from.path);
+    return named.find((n) => dirname(n.entry.path) === dir) ?? named[0];
+  };
+
+  const resolveType = (name: string, from: Entry): { entry: Entry; type: TypeFact } | undefined => {
+    const all = types.get(name);
+    if (!all || all.length === 0) return undefined;
+    if (all.length === 1) return all[0];
+    const dir = dirname(from.path);
+    return all.find((t) => t.entry === from) ?? all.find((t) => dirname(t.entry.path) === dir) ?? all[0];
+  };
+
+  const constant = (name: string, from: Entry): string | undefined => {
+    const own = from.facts.constants?.[name];
+    if (own !== undefined) return own;
+    const all = constants.get(name) ?? [];
+    if (all.length > 0) return all[0];
+    // `Paths.USERS` declared as `USERS` in class `Paths` is also indexed under its simple name.
+    const simple = name.split('.').pop()!;
+    return simple !== name ? (constants.get(simple) ?? [])[0] : undefined;
+  };
+  const expand = (text: string, from: Entry, line: number): string =>
+    text.replace(/\{\{const:([^}]+)\}\}/g, (_m, name: string) => {
+      const v = constant(name, from);
+      if (v !== undefined) return v;
+      from.diagnostics.push({ path: from.path, line, severity: 'warning', message: `constant ${name} used in a route path is not defined in the analyzed files; its name stands in the path` });
+      return name;
+    });
+
+  // Mounts, indexed by the router they attach.
+  const mountsOf = new Map<string, { parent: RouterNode; mount: MountFact }[]>();
+  for (const entry of entries) {
+    for (const mount of entry.facts.mounts ?? []) {
+      const parent = routers.get(`${entry.path}#${mount.parent}`);
+      const child = resolveRouter(mount.target, entry);
+      if (!parent || !child) {
+        const what = `${mount.target.module ? `${mount.target.module}:` : ''}${mount.target.name}`;
+        entry.diagnostics.push({
+          path: entry.path,
+          line: mount.evidence.startLine,
+          severity: 'warning',
+          message: `${what} is mounted here but ${child ? 'its parent router' : 'no router of that name'} was found in the analyzed files; its routes are not under this prefix`,
+        });
+        continue;
+      }
+      push(mountsOf, child.key, { parent, mount });
+    }
+  }
+
+  const chains = new Map<string, Chain[]>();
+  const chainsOf = (node: RouterNode, visiting: Set<string>): Chain[] => {
+    const memo = chains.get(node.key);
+    if (memo) return memo;
+    const own = node.router.prefixes.length > 0 ? node.router.prefixes : [''];
+    const label = node.router.label ?? node.router.id;
+    let bases: Chain[] = [];
+    const incoming = mountsOf.get(node.key) ?? [];
+    if (incoming.length === 0 || visiting.has(node.key)) {
+      bases = [{ prefix: '', via: [], mounted: node.router.root }];
+    } else {
+      visiting.add(node.key);
+      for (const { parent, mount } of incoming) {
+        for (const p of chainsOf(parent, visiting)) {
+          for (const mp of mount.prefixes.length > 0 ? mount.prefixes : ['']) {
+            bases.push({ prefix: joinPaths(p.prefix, expand(mp, parent.entry, mount.evidence.startLine)), via: [...p.via, parent.router.label ?? parent.router.id], mounted: true });
+          }
+        }
+      }
+      visiting.delete(node.key);
+    }
+    const result: Chain[] = [];
+    const seen = new Set<string>();
+    for (const b of bases) {
+      for (const o of own) {
+        const prefix = joinPaths(b.prefix, expand(o, node.entry, node.router.evidence.startLine));
+        if (seen.has(prefix)) continue;
+        seen.add(prefix);
+        result.push({ prefix: prefix === '/' && o === '' && b.prefix === '' ? '' : prefix, via: [...b.via, label], mounted: b.mounted });
+      }
+    }
+    chains.set(node.key, result);
+    return result;
+  };
+
+  const usedIds = new Map<string, number>();
+  const uniqueId = (wanted: string): string => {
+    const base = sanitizeId(wanted) || 'operation';
+    const n = (usedIds.get(base) ?? 0) + 1;
+    usedIds.set(base, n);
+    return n === 1 ? base : `${base}_${n}`;
+  };
+
+  const typeRuleTargets = new Map<string, string[]>();
+  let total = 0;
+  for (const entry of entries) {
+    const file = out[entry.index]!;
+    const rulesById = new Map(file.rules.map((r) => [r.id, r]));
+    for (const route of entry.facts.routes) {
+      const node = routers.get(`${entry.path}#${route.router}`);
+      const routeChains: Chain[] = node ? chainsOf(node, new Set()) : [{ prefix: '', via: [], mounted: true }];
+      let first: string | undefined;
+      for (const chain of routeChains) {
+        for (const rawPath of route.paths.length > 0 ? route.paths : ['']) {
+          const path = joinPaths(chain.prefix, expand(rawPath, entry, route.evidence.startLine));
+          for (const method of route.methods) {
+            const op = buildOperation(route, method, path, chain, entry, resolveType, uniqueId(nameFor(route, method, route.methods.length > 1)));
+            file.operations.push(op);
+            total++;
+            first ??= op.operationId;
+            if (op.requestSchema) {
+              for (const t of directRefs(op.requestSchema)) push(typeRuleTargets, `${t}`, op.operationId);
+            }
+          }
+        }
+      }
+      if (first) {
+        for (const id of route.ruleIds) {
+          const rule = rulesById.get(id);
+          if (rule && rule.operation === null) rule.operation = first;
+        }
+      }
+    }
+  }
+  // A DTO's validation rules govern the operation that takes it as its body, when there is one.
+  for (const entry of entries) {
+    const file = out[entry.index]!;
+    const rulesById = new Map(file.rules.map((r) => [r.id, r]));
+    for (const t of entry.facts.types ?? []) {
+      const targets = [...new Set(typeRuleTargets.get(t.name) ?? [])];
+      if (targets.length !== 1) continue;
+      for (const id of t.ruleIds ?? []) {
+        const rule = rulesById.get(id);
+        if (rule && rule.operation === null) rule.operation = targets[0]!;
+      }
+    }
+  }
+
+  if (total === 0 && entries.length > 0) {
+    const firstEntry = entries[0]!;
+    firstEntry.diagnostics.push({
+      path: firstEntry.path,
+      line: 1,
+      severity: 'info',
+      message: `no HTTP routes found in the ${entries.length} ${options.language} file${entries.length === 1 ? '' : 's'} analyzed (looked for ${options.frameworks}); no operations written for them`,
+    });
+  }
+  return out;
+}
+
+function buildOperation(
+  route: RouteFact,
+  method: RouteFact['methods'][number],
+  path: string,
+  chain: Chain,
+  entry: Entry,
+  resolveType: (name: string, from: Entry) => { entry: Entry; type: TypeFact } | undefined,
+  operationId: string,
+): Operation {
+  const schemas: Record<string, Schema> = {};
+  const notes: string[] = [...(route.notes ?? [])];
+  // Resolves named types into `schemas` (closure); unknown names become an open object that says so.
+  const resolveSchema = (schema: Schema): Schema => {
+    const pending = [...refsIn(schema)];
+    const missing = new Set<string>();
+    const done = new Set<string>();
+    while (pending.length > 0) {
+      const name = pending.pop()!;
+      if (done.has(name)) continue;
+      done.add(name);
+      const found = resolveType(name, entry);
+      if (!found) {
+        missing.add(name);
+        continue;
+      }
+      schemas[name] = { ...found.type.schema, 'x-ficus-evidence': [found.type.evidence] } as unknown as Schema;
+      for (const r of refsIn(found.type.schema)) if (!done.has(r)) pending.push(r);
+    }
+    if (missing.size === 0) return schema;
+    const replace = (s: Schema): Schema =>
+      mapRefs(s, (name) => (missing.has(name) ? ({ type: 'object', description: `${name} (type not found in the analyzed sources)` } as Schema) : ({ $ref: `#/components/schemas/${name}` } as Schema)));
+    for (const name of Object.keys(schemas)) schemas[name] = replace(schemas[name]!);
+    return replace(schema);
+  };
+
+  // Parameters: declared ones, properties of parameter objects, then any template name left.
+  const params: OpenAPIV3_1.ParameterObject[] = [];
+  const formFields: ParamFact[] = [];
+  const seen = new Set<string>();
+  const add = (p: ParamFact): void => {
+    if (p.in === 'form') {
+      formFields.push(p);
+      return;
+    }
+    const key = `${p.in}:${p.in === 'header' ? p.name.toLowerCase() : p.name}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    params.push({
+      name: p.name,
+      in: p.in,
+      ...(p.in === 'path' ? { required: true } : p.required ? { required: true } : {}),
+      ...(p.description ? { description: p.description } : {}),
+      schema: resolveSchema(p.schema ?? { type: 'string' }),
+    } as OpenAPIV3_1.ParameterObject);
+  };
+  const templateNames = new Set(templateParams(path));
+  for (const p of route.params) {
+    if (p.fromType) {
+      const found = resolveType(p.fromType, entry);
+      const props = (found?.type.schema as { properties?: Record<string, Schema>; required?: string[] } | undefined)?.properties;
+      if (!found || !props) {
+        notes.push(`parameters of ${p.fromType} not expanded: type not found in the analyzed sources`);
+        continue;
+      }
+      const required = new Set((found.type.schema as { required?: string[] }).required ?? []);
+      for (const [name, schema] of Object.entries(props)) {
+        add({ name, in: templateNames.has(name) ? 'path' : p.in, required: required.has(name), schema });
+      }
+      continue;
+    }
+    if (p.in === 'path' && !templateNames.has(p.name)) continue;
+    add(p);
+  }
+  for (const name of templateNames) {
+    if (!seen.has(`path:${name}`)) add({ name, in: 'path', required: true, schema: { type: 'string' } });
+  }
+  params.sort((a, b) => order(a) - order(b));
+
+  const op: Operation = {
+    operationId,
+    method,
+    path,
+    summary: route.summary ?? `${route.handler}`,
+    evidence: [route.evidence],
+  };
+  if (route.description) op.description = route.description;
+  if (params.length > 0) op.parameters = params;
+  if (route.body) {
+    op.requestSchema = resolveSchema(route.body.schema);
+    if (route.body.contentType && route.body.contentType !== 'application/json') op.requestContentType = route.body.contentType;
+  } else if (formFields.length > 0) {
+    const properties: Record<string, Schema> = {};
+    const required: string[] = [];
+    for (const f of formFields) {
+      properties[f.name] = resolveSchema(f.schema ?? { type: 'string' });
+      if (f.required) required.push(f.name);
+    }
+    op.requestSchema = { type: 'object', properties, ...(required.length ? { required } : {}) } as Schema;
+    op.requestContentType = 'application/x-www-form-urlencoded';
+  }
+  const responses: NonNullable<Operation['responses']> = {};
+  for (const r of route.responses) {
+    const existing = responses[r.status];
+    if (existing) {
+      if (!existing.schema && r.schema) existing.schema = resolveSchema(r.schema);
+      if (r.evidence) (existing.evidence ??= []).push(r.evidence);
+      continue;
+    }
+    responses[r.status] = {
+      description: r.description ?? describeStatus(r.status),
+      ...(r.schema ? { schema: resolveSchema(r.schema) } : {}),
+      ...(r.contentType ? { contentType: r.contentType } : {}),
+      ...(r.evidence ? { evidence: [r.evidence] } : {}),
+    };
+  }
+  if (!Object.keys(responses).some((s) => /^2/.test(s))) responses['200'] = { description: describeStatus('200') };
+  op.responses = responses;
+  const success = Object.keys(responses).filter((s) => /^2/.test(s)).sort()[0]!;
+  if (responses[success]?.schema) op.responseSchema = responses[success]!.schema!;
+  if (Object.keys(schemas).length > 0) op.schemas = schemas;
+  if (!chain.mounted) notes.push(`${chain.via[chain.via.length - 1] ?? route.router} is not mounted by any analyzed file; the path is relative to it`);
+  if (notes.length > 0) op.notes = [...new Set(notes)];
+  return op;
+}
+
+const LOCATION_ORDER: Record<string, number> = { path: 0, query: 1, header: 2, cookie: 3 };
+function order(p: OpenAPIV3_1.ParameterObject): number {
+  return LOCATION_ORDER[p.in] ?? 9;
+}
+
+function nameFor(route: RouteFact, method: string, several: boolean): string {
+  const base = route.operationName ?? route.handler.split('.').pop() ?? route.handler;
+  return several ? `${base}_${method}` : base;
+}
+
+function sanitizeId(s: string): string {
+  const words = s.replace(/[{}]/g, '').split(/[^A-Za-z0-9_]+/).filter(Boolean);
+  if (words.length === 0) return '';
+  return words.map((w, i) => (i === 0 ? w : w[0]!.toUpperCase() + w.slice(1))).join('');
+}
+
+function directRefs(schema: Schema): string[] {
+  const name = refName(schema);
+  if (name !== undefined) return [name];
+  const items = (schema as { items?: Schema }).items;
+  const r = items ? refName(items) : undefined;
+  return r !== undefined ? [r] : [];
+}
+
+const STATUS_TEXT: Record<string, string> = {
+  '200': 'OK',
+  '201': 'Created',
+  '202': 'Accepted',
+  '204': 'No Content',
+  '301': 'Moved Permanently',
+  '302': 'Found',
+  '304': 'Not Modified',
+  '400': 'Bad Request',
+  '401': 'Unauthorized',
+  '403': 'Forbidden',
+  '404': 'Not Found',
+  '405': 'Method Not Allowed',
+  '409': 'Conflict',
+  '410': 'Gone',
+  '415': 'Unsupported Media Type',
+  '422': 'Unprocessable Content',
+  '429': 'Too Many Requests',
+  '500': 'Internal Server Error',
+  '501': 'Not Implemented',
+  '503': 'Service Unavailable',
+};
+export function describeStatus(status: string): string {
+  return STATUS_TEXT[status] ?? (status === 'default' ? 'Other responses' : `Status ${status}`);
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
