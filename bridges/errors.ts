@@ -107,3 +107,15 @@ export class SourceUsageError extends BridgeError {
     super(SourceUsageError.code, message);
   }
 }
+
+/**
+ * The analyzer output given to `ficus bridge suggest --rules` cannot be used: unreadable, not
+ * JSON, or its `events` are not the analyzer's `{table, operation, name}` entries. The message
+ * names the file and the entry.
+ */
+export class RulesFileInvalidError extends BridgeError {
+  static readonly code = 'FICUS_BR_RULES_INVALID';
+  constructor(message: string, cause?: unknown) {
+    super(RulesFileInvalidError.code, message, { cause });
+  }
+}

@@ -7,16 +7,21 @@
  * specific values for the reviewer to pick. The output is both the rules and a commented YAML
  * snippet (review markers included, since a person reads it) and notes on what to check.
  * Heuristics only, from names and types: no LLM here. Naming hints (`llmNames`) come from the
- * caller, so a later LLM pass can rename entities without this module knowing about it.
+ * caller, so a later LLM pass can rename entities without this module knowing about it; so do
+ * `eventNames`, the business-event names the analyzer wrote into rules.json (`events`: table +
+ * INSERT/UPDATE/DELETE → `LoanDecisionRecorded`), which replace `<entity>_created` and friends
+ * (as `loan_decision_recorded`, the event-type syntax) for the tables the legacy code writes.
  */
 import { Document, Scalar, type YAMLMap } from 'yaml';
 import type { ColumnInfo, TableInfo } from './change.js';
 import { valueKindOf, type ValueKind } from './expression.js';
-import { entityName, type EventRule } from './mapping.js';
+import { entityName, EVENT_TYPE_PATTERN, type EventRule } from './mapping.js';
 
 export interface SuggestOptions {
   /** Entity name per table (`schema.table` or bare table name), e.g. `{ 'public.tbl_ord': 'order' }`. */
   llmNames?: Record<string, string>;
+  /** Event names per table and operation, as the analyzer's rules.json `events` lists them; tables match case-insensitively, bare or `schema.table`. */
+  eventNames?: readonly { table: string; operation: string; name: string; description?: string }[];
 }
 
 export interface Suggestion {
@@ -33,6 +38,7 @@ export function suggestEventRules(tables: readonly TableInfo[], options: Suggest
   const notes: string[] = [];
   const entries: Entry[] = [];
   const entities = new Map<string, string>();
+  const used = new Set<NonNullable<SuggestOptions['eventNames']>[number]>();
 
   for (const info of tables) {
     const qualified = `${info.schema}.${info.table}`;
@@ -46,6 +52,17 @@ export function suggestEventRules(tables: readonly TableInfo[], options: Suggest
       { rule: { table: qualified, op: 'update', type: `${entity}_updated` }, comment: ['Every update, including the ones that also raise the events below (every matching rule emits).'] },
       { rule: { table: qualified, op: 'delete', type: `${entity}_deleted` }, comment: ['Every delete.'] },
     ];
+    for (const entry of tableEntries) {
+      const named = analyzerName(options.eventNames, info, entry.rule.op as string, used);
+      if (!named) continue;
+      const type = snake(named.name);
+      if (!EVENT_TYPE_PATTERN.test(type)) {
+        notes.push(`ignored the analyzer's event name ${JSON.stringify(named.name)} for ${entry.rule.op} on ${qualified}: not usable as an event type`);
+        continue;
+      }
+      entry.comment.push(`Named from the analyzer's rules.json: ${named.name}${named.description ? ` (${named.description})` : ''}; the default would be ${entry.rule.type}.`);
+      entry.rule = { ...entry.rule, type };
+    }
     let comparesBefore = false;
 
     for (const column of info.columns) {
@@ -73,11 +90,29 @@ export function suggestEventRules(tables: readonly TableInfo[], options: Suggest
     entries.push(...tableEntries);
   }
   if (tables.length === 0) notes.push('the source reported no tables: nothing to suggest');
+  for (const e of options.eventNames ?? []) {
+    if (!used.has(e)) notes.push(`the analyzer named ${e.name} for ${e.operation} on ${e.table}, a table this bridge does not capture (or an operation it does not map)`);
+  }
 
   return { rules: entries.map((e) => e.rule), yaml: render(entries, tables.length), notes };
 }
 
 // ---------------------------------------------------------------------------------------------
+
+type EventName = NonNullable<SuggestOptions['eventNames']>[number];
+
+/** The analyzer's name for `op` on this table, if any (COBOL tables are upper case, so case-insensitive). */
+function analyzerName(names: readonly EventName[] | undefined, info: TableInfo, op: string, used: Set<EventName>): EventName | undefined {
+  if (!names) return undefined;
+  const bare = info.table.toLowerCase();
+  const qualified = `${info.schema}.${info.table}`.toLowerCase();
+  const found = names.find((n) => {
+    const t = n.table.toLowerCase();
+    return (t === bare || t === qualified) && n.operation.toLowerCase() === op;
+  });
+  if (found) used.add(found);
+  return found;
+}
 
 /** A suggested rule with the comment lines that explain it and optional commented-out alternatives. */
 interface Entry {

@@ -17,6 +17,7 @@ import type { TableInfo } from '../bridges/change.js';
 import { bridgeOptions, type BridgeConfig, type BridgeOptions } from '../bridges/options.js';
 import { createSource, startBridgeService } from '../bridges/service.js';
 import { bridgeMigrations, createOffsetStore } from '../bridges/state.js';
+import { RulesFileInvalidError } from '../bridges/errors.js';
 import { suggestEventRules } from '../bridges/suggest.js';
 import { loadCliConfig, type CliContext } from './context.js';
 
@@ -128,12 +129,40 @@ export function registerBridge(program: Command, ctx: CliContext): void {
     .command('suggest')
     .description('propose an event mapping from the source schema, for a person to review')
     .option('-c, --config <path>', 'config file', 'ficus.yaml')
-    .action(async (opts: { config: string }) => {
+    .option('--rules <file>', "the analyzer's rules.json: its business-event names (ficus analyze --llm) name the events")
+    .action(async (opts: { config: string; rules?: string }) => {
       const { config, options } = load(ctx, opts.config);
-      const suggestion = suggestEventRules(await describeSource(options, config.log.level));
+      const eventNames = opts.rules === undefined ? undefined : readEventNames(resolve(ctx.cwd, opts.rules), opts.rules);
+      if (eventNames && eventNames.length === 0) ctx.stderr.write(`note: ${opts.rules} names no business events (ficus analyze names them when the LLM layer runs); using the default names\n`);
+      const suggestion = suggestEventRules(await describeSource(options, config.log.level), eventNames ? { eventNames } : {});
       ctx.stdout.write(suggestion.yaml);
       for (const note of suggestion.notes) ctx.stderr.write(`note: ${note}\n`);
     });
+}
+
+/** The `events` of an analyzer rules.json (`[]` when it has none); throws RulesFileInvalidError naming the file and entry. */
+function readEventNames(file: string, given: string): { table: string; operation: string; name: string; description?: string }[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new RulesFileInvalidError(`--rules ${given}: ${err instanceof SyntaxError ? `not JSON (${err.message})` : `cannot be read (${(err as Error).message})`}`, err);
+  }
+  const events = (doc as { events?: unknown } | null)?.events;
+  if (events === undefined) return [];
+  if (!Array.isArray(events)) throw new RulesFileInvalidError(`--rules ${given}: events must be an array (got ${typeof events})`);
+  return events.map((e: unknown, i) => {
+    const entry = e as Record<string, unknown> | null;
+    for (const key of ['table', 'operation', 'name'] as const) {
+      if (typeof entry?.[key] !== 'string' || entry[key] === '') throw new RulesFileInvalidError(`--rules ${given}: events[${i}].${key} must be a non-empty string (got ${JSON.stringify(entry?.[key])})`);
+    }
+    return {
+      table: entry!.table as string,
+      operation: entry!.operation as string,
+      name: entry!.name as string,
+      ...(typeof entry!.description === 'string' ? { description: entry!.description } : {}),
+    };
+  });
 }
 
 /** The captured tables as the source describes them, for commands that only read the schema (quieter logs). */

@@ -84,3 +84,44 @@ test('ficus bridge suggest proposes rules that validate as bridge.events', (t) =
   const config = `bridge:\n  source:\n    kind: sqlite\n    path: x.db\n    tables: [orders, order_items]\n  events: ${JSON.stringify(events)}\n`;
   parseConfig(config, 'ficus.yaml');
 });
+
+test("ficus bridge suggest --rules names events from the analyzer's rules.json", (t) => {
+  const dir = tempDir(t);
+  setup(dir);
+  writeFileSync(
+    join(dir, 'rules.json'),
+    JSON.stringify({
+      version: 1,
+      events: [
+        { table: 'ORDERS', operation: 'INSERT', name: 'OrderPlaced', description: 'a customer placed an order' },
+        { table: 'main.orders', operation: 'DELETE', name: 'OrderCancelled' },
+        { table: 'INVOICES', operation: 'INSERT', name: 'InvoiceIssued' },
+      ],
+    }),
+  );
+  const r = spawnSync(process.execPath, [bin, 'bridge', 'suggest', '--rules', 'rules.json'], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const events = (parse(r.stdout) as { events: { table: string; op: string; type: string; when?: string }[] }).events;
+  const plain = (op: string) => events.find((e) => e.table === 'main.orders' && e.op === op && e.when === undefined)?.type;
+  assert.equal(plain('insert'), 'order_placed');
+  assert.equal(plain('delete'), 'order_cancelled');
+  assert.equal(plain('update'), 'order_updated', 'operations the analyzer did not name keep the default');
+  assert.match(r.stdout, /Named from the analyzer's rules.json: OrderPlaced \(a customer placed an order\)/);
+  assert.match(r.stderr, /InvoiceIssued for INSERT on INVOICES, a table this bridge does not capture/);
+  const config = `bridge:\n  source:\n    kind: sqlite\n    path: x.db\n    tables: [orders, order_items]\n  events: ${JSON.stringify(events)}\n`;
+  parseConfig(config, 'ficus.yaml');
+});
+
+test('ficus bridge suggest --rules refuses a bad rules.json with the entry named, exit 2', (t) => {
+  const dir = tempDir(t);
+  setup(dir);
+  writeFileSync(join(dir, 'bad.json'), JSON.stringify({ events: [{ table: 'ORDERS', operation: 'INSERT' }] }));
+  const r = spawnSync(process.execPath, [bin, 'bridge', 'suggest', '--rules', 'bad.json'], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /bad\.json: events\[0\]\.name must be a non-empty string/);
+  assert.match(r.stderr, /FICUS_BR_RULES_INVALID/);
+  writeFileSync(join(dir, 'notjson.json'), '{');
+  const r2 = spawnSync(process.execPath, [bin, 'bridge', 'suggest', '--rules', 'notjson.json'], { cwd: dir, encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r2.status, 2);
+  assert.match(r2.stderr, /notjson\.json: not JSON/);
+});
