@@ -99,8 +99,12 @@ export interface AnalyzeResult {
   enrichment?: Enrichment;
 }
 
-/** Directory names never descended into. */
-const SKIP_DIRS = new Set(['node_modules', '.git']);
+/**
+ * Directory names never descended into: version control, and third-party or generated code a
+ * service tree carries beside its own (npm, Composer `vendor/`, Python virtualenvs, Maven
+ * `target/`, .NET `obj/`), whose routes and types are not the service's API.
+ */
+export const SKIP_DIRS: ReadonlySet<string> = new Set(['node_modules', '.git', '.hg', '.svn', 'vendor', 'bower_components', 'venv', '.venv', 'site-packages', '__pycache__', '.tox', '.mypy_cache', '.pytest_cache', 'target', 'obj', '.gradle', '.idea', '.vs']);
 /** How much of a file `accepts` sees. */
 const HEAD_BYTES = 4096;
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { analyze, analyzerMigrations, type AnalyzeProgress } from '../../analyzers/analyze.js';
@@ -129,4 +129,14 @@ test('a missing path is refused with FICUS_AN_PATH_INVALID naming it', async (t)
   const root = tempDir(t);
   await assert.rejects(analyze({ paths: [join(root, 'absent')], frontends: [createToyFrontend()] }), { code: 'FICUS_AN_PATH_INVALID' });
   await assert.rejects(analyze({ paths: [root], includePaths: [join(root, 'nocopy')], frontends: [createToyFrontend()] }), { code: 'FICUS_AN_PATH_INVALID' });
+});
+
+test('third-party and build directories (vendor, venv, target, obj, __pycache__) are not analyzed', async (t) => {
+  const root = toyTree(t);
+  for (const dir of ['vendor/acme', '.venv/lib', 'target/generated-sources', 'obj/Debug', '__pycache__', 'src/rates/vendor']) {
+    mkdirSync(join(root, dir), { recursive: true });
+    writeFileSync(join(root, dir, 'extra.toy'), 'program EXTRA\npara MAIN\n');
+  }
+  const result = await analyze({ paths: [root], includePaths: [join(root, 'copy')], frontends: [createToyFrontend()] });
+  assert.deepEqual(result.files.map((f) => f.source.path).filter((p) => p.includes('extra')), []);
 });
