@@ -126,9 +126,9 @@ test('parameter recall is per location over matched operations, with $ref and pa
   });
   const c = compareSpecs(generated, reference);
   // Query: tag, author, limit on the matched operation (`never` belongs to a missed operation).
-  assert.deepEqual({ ...c.parameters.query }, { reference: 3, generated: 3, matched: 2, recall: 2 / 3, precision: 2 / 3 });
+  assert.deepEqual({ ...c.parameters.query }, { reference: 3, generated: 3, matched: 2, recall: 2 / 3, precision: 2 / 3, inReference: 4 });
   // Headers: case-insensitive; Authorization and Accept are ignored as OpenAPI 3 says.
-  assert.deepEqual({ ...c.parameters.header }, { reference: 2, generated: 1, matched: 1, recall: 0.5, precision: 1 });
+  assert.deepEqual({ ...c.parameters.header }, { reference: 2, generated: 1, matched: 1, recall: 0.5, precision: 1, inReference: 2 });
   assert.equal(c.parameters.path.recall, 1);
   assert.equal(c.parameters.cookie.recall, null);
   assert.deepEqual(c.missedParameters, [
@@ -142,6 +142,7 @@ test('an empty generated document scores 0 recall and no precision', () => {
   const c = compareSpecs(doc({}), doc({ '/a': { get: ok } }));
   assert.equal(c.operations.recall, 0);
   assert.equal(c.operations.precision, null);
+  assert.equal(c.parameters.path.recall, null);
 });
 
 test('ignoreCase compares paths case-insensitively', () => {

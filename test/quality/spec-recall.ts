@@ -73,6 +73,12 @@ export interface Score {
   precision: number | null;
 }
 
+/** A parameter score; `reference` counts matched operations only, `inReference` every scored reference operation. */
+export interface ParameterScore extends Score {
+  /** Parameters of this location on every scored reference operation, matched or not. */
+  inReference: number;
+}
+
 export interface ParameterRef {
   /** `METHOD /path` as the reference spells it (the generated one for extra parameters). */
   operation: string;
@@ -96,7 +102,7 @@ export interface SpecComparison {
     conflictingTolerations: string[];
   };
   /** Parameter scores per location, over matched operations. */
-  parameters: Record<ParameterLocation, Score>;
+  parameters: Record<ParameterLocation, ParameterScore>;
   missedParameters: ParameterRef[];
   extraParameters: ParameterRef[];
 }
@@ -181,6 +187,11 @@ export function compareSpecs(generated: unknown, reference: unknown, options: Co
     ParameterLocation,
     { reference: number; generated: number; matched: number }
   >;
+  const inReference = Object.fromEntries(PARAMETER_LOCATIONS.map((l) => [l, 0])) as Record<ParameterLocation, number>;
+  for (const op of scoredRef.values()) {
+    inReference.path += op.template.length;
+    for (const location of ['query', 'header', 'cookie'] as const) inReference[location] += op.declared[location].size;
+  }
   const missedParameters: ParameterRef[] = [];
   const extraParameters: ParameterRef[] = [];
   for (const [r, g] of matchedPairs) {
@@ -216,10 +227,9 @@ export function compareSpecs(generated: unknown, reference: unknown, options: Co
       unusedExclusions,
       conflictingTolerations,
     },
-    parameters: Object.fromEntries(PARAMETER_LOCATIONS.map((l) => [l, score(counts[l].reference, counts[l].generated, counts[l].matched)])) as Record<
-      ParameterLocation,
-      Score
-    >,
+    parameters: Object.fromEntries(
+      PARAMETER_LOCATIONS.map((l) => [l, { ...score(counts[l].reference, counts[l].generated, counts[l].matched), inReference: inReference[l] }]),
+    ) as Record<ParameterLocation, ParameterScore>,
     missedParameters,
     extraParameters,
   };
@@ -433,12 +443,17 @@ export function formatRatio(value: number | null, matched: number, total: number
   return `${value === null ? 'n/a' : value.toFixed(3)} (${matched}/${total})`;
 }
 
+/** `0.667 (2/3)`, plus `of N in the reference` when missed operations hold more. */
+export function formatParameterScore(p: ParameterScore): string {
+  return `${formatRatio(p.recall, p.matched, p.reference)}${p.inReference > p.reference ? ` of ${p.inReference} in the reference` : ''}`;
+}
+
 /** The human-readable report of one comparison. */
 export function formatComparison(c: SpecComparison): string {
   const o = c.operations;
   const lines = [
     `operations: recall ${formatRatio(o.recall, o.matched, o.reference)}, precision ${formatRatio(o.precision, o.matched, o.generated)}`,
-    `parameter recall: ${PARAMETER_LOCATIONS.map((l) => `${l} ${formatRatio(c.parameters[l].recall, c.parameters[l].matched, c.parameters[l].reference)}`).join(', ')}`,
+    `parameter recall (matched operations): ${PARAMETER_LOCATIONS.map((l) => `${l} ${formatParameterScore(c.parameters[l])}`).join(', ')}`,
   ];
   const list = (title: string, items: readonly string[]): void => {
     if (items.length) lines.push(`${title} (${items.length}):`, ...items.map((i) => `  ${i}`));
