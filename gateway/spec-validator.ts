@@ -130,7 +130,9 @@ interface ParamDecl {
   in: 'query' | 'path' | 'header';
   required: boolean;
   pointer: string;
-  shape: 'scalar' | 'array' | 'other';
+  /** `object`: spread over several query keys; `other`: no schema (`content`) or a composite one, presence only. */
+  shape: 'scalar' | 'array' | 'object' | 'other';
+  style: string;
   explode: boolean;
   validate?: ValidateFunction;
 }
@@ -242,10 +244,12 @@ export function compileSpecValidators(catalog: SpecCatalog, options: CompileOpti
           if (isObject(s) && types.length === 0 && (s.enum !== undefined || s.const !== undefined)) shape = 'scalar';
           else if (types.length > 0 && types.every((t) => typeof t === 'string' && SCALAR_TYPES.has(t))) shape = 'scalar';
           else if (types.length === 1 && types[0] === 'array') shape = 'array';
-          if (shape !== 'other') validate = compileAt(coercing, `${p}/schema`, true);
+          else if ((types.length === 1 && types[0] === 'object') || (isObject(s) && types.length === 0 && isObject(s.properties))) shape = 'object';
+          if (shape === 'scalar' || shape === 'array') validate = compileAt(coercing, `${p}/schema`, true);
         }
-        const explode = typeof value.explode === 'boolean' ? value.explode : (value.style ?? (loc === 'query' ? 'form' : 'simple')) === 'form';
-        params.set(`${loc}:${pname}`, { name: pname, in: loc, required: loc === 'path' || value.required === true, pointer: p, shape, explode, ...(validate ? { validate } : {}) });
+        const style = typeof value.style === 'string' ? value.style : loc === 'query' ? 'form' : 'simple';
+        const explode = typeof value.explode === 'boolean' ? value.explode : style === 'form';
+        params.set(`${loc}:${pname}`, { name: pname, in: loc, required: loc === 'path' || value.required === true, pointer: p, shape, style, explode, ...(validate ? { validate } : {}) });
       });
     };
     addParams(item.parameters, `${itemPointer}/parameters`);
@@ -286,7 +290,13 @@ export function compileSpecValidators(catalog: SpecCatalog, options: CompileOpti
         for (const p of params.values()) {
           let values: string[];
           if (p.in === 'path') values = pathParams[p.name] === undefined ? [] : [pathParams[p.name]!];
-          else if (p.in === 'query') values = query.getAll(p.name);
+          else if (p.in === 'query' && p.shape === 'object') {
+            // An object in the query: `name[key]=` (deepObject) names it; exploded form spreads
+            // its keys as parameters of their own, so its presence cannot be told: not checked.
+            if (p.style === 'form' && p.explode) continue;
+            const prefix = `${p.name}[`;
+            values = [...query.keys()].some((k) => k === p.name || (p.style === 'deepObject' && k.startsWith(prefix))) ? [''] : [];
+          } else if (p.in === 'query') values = query.getAll(p.name);
           else {
             const h = request.headers[p.name];
             values = h === undefined ? [] : Array.isArray(h) ? h : [h];

@@ -440,3 +440,51 @@ paths:
   const search = v.match('GET', '/things/search')!.check;
   assert.deepEqual(search.checkResponse('GET', { status: 404 })?.errors.map((e) => e.message), ['status 404 is not declared (declared: 200)']);
 });
+
+test('request matching: parameters of every shape, bodies buffered or only announced', (t) => {
+  const dir = specsDir(
+    t,
+    `openapi: 3.1.0
+info: { title: t, version: "1" }
+paths:
+  /orders:
+    post:
+      operationId: createOrder
+      parameters:
+        - { name: tag, in: query, schema: { type: array, items: { type: integer } } }
+        - { name: ids, in: query, explode: false, schema: { type: array, items: { type: integer } } }
+        - { name: filter, in: query, required: true, style: deepObject, schema: { type: object } }
+        - { name: page, in: query, required: true, schema: { type: object, properties: { size: { type: integer } } } }
+        - { name: X-Tenant, in: header, required: true, schema: { type: string, minLength: 2 } }
+        - { name: Authorization, in: header, required: true, schema: { type: string } }
+        - { $ref: "#/components/parameters/Dry" }
+      requestBody:
+        required: true
+        content: { application/json: { schema: { type: object, required: [sku] } } }
+      responses: { default: { description: any } }
+components:
+  parameters:
+    Dry: { name: dry, in: query, schema: { type: boolean } }
+`,
+  );
+  const v = compileSpecValidators(loadSpecs(dir));
+  const check = (url: string, headers: Record<string, string>, body?: string) => {
+    const m = v.match('POST', url)!;
+    return m.check.checkRequest({ method: 'POST', url, headers, body: body === undefined ? undefined : Buffer.from(body) }, m.pathParams)?.errors.map((e) => `${e.instancePath} ${e.message}`) ?? [];
+  };
+  const json = { 'content-type': 'application/json', 'x-tenant': 'acme' };
+  assert.deepEqual(check('/orders?filter[state]=open&tag=1&tag=2&ids=3,4&dry=true', json, '{"sku":"a"}'), [], 'deepObject present, exploded object not checkable, arrays and a $ref parameter fine; Authorization is ignored as OpenAPI says');
+  assert.deepEqual(check('/orders?tag=1&tag=x&ids=3,y&dry=maybe', { ...json, 'x-tenant': 'a' }, '{"sku":"a"}'), [
+    '/query/tag/1 must be integer',
+    '/query/ids/1 must be integer',
+    "/query/filter must have required query parameter 'filter'",
+    '/headers/x-tenant must NOT have fewer than 2 characters',
+    '/query/dry must be boolean',
+  ]);
+  assert.deepEqual(check('/orders?filter[a]=1', { 'x-tenant': 'acme', 'content-type': 'application/json' }, '{}'), ["/body must have required property 'sku'"]);
+  assert.deepEqual(check('/orders?filter[a]=1', { 'x-tenant': 'acme', 'content-type': 'text/plain' }, 'sku'), ['/headers/content-type text/plain is not declared (declared: application/json)']);
+  // Not buffered: the body is known only from its headers.
+  assert.deepEqual(check('/orders?filter[a]=1', { 'x-tenant': 'acme' }), ['/body request body is required']);
+  assert.deepEqual(check('/orders?filter[a]=1', { 'x-tenant': 'acme', 'content-type': 'application/json', 'content-length': '12' }), []);
+  assert.deepEqual(check('/orders?filter[a]=1', { 'x-tenant': 'acme', 'transfer-encoding': 'chunked', 'content-type': 'application/xml' }), ['/headers/content-type application/xml is not declared (declared: application/json)']);
+});
