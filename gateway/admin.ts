@@ -1,6 +1,6 @@
 /**
  * The admin API on its own listener (default 127.0.0.1:9901): route status, confidence history,
- * discrepancies with the business rules that explain them, approvals, rollbacks, mode changes,
+ * discrepancies with the business rules that explain them, spec violations, approvals, rollbacks, mode changes,
  * noise review, the audit log, traffic against the spec, Prometheus metrics, and the dashboard
  * page (`GET /`, static files under `/dashboard/`). Every call except `GET /healthz` and the
  * dashboard's static shell requires `Authorization: Bearer <token>` when a token is configured. The contract is `specs/admin-api.openapi.yaml`; tests validate responses against it.
@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { AdminBadRequestError, AdminUnauthorizedError, DiscrepancyNotFoundError, GatewayError, RouteNotFoundError } from './errors.js';
+import type { Side } from './confidence.js';
 import type { GatewayMetrics } from './metrics.js';
 import { routeModes, type RouteMode } from './modes.js';
 import type { RouteController } from './route-controller.js';
@@ -31,6 +32,8 @@ export interface AdminDeps {
   traffic: TrafficTracker;
   /** The analyzer's spec and rules (`gateway.specs`), when configured. */
   specs?: SpecCatalog;
+  /** Set when live traffic is checked against the spec (`gateway.specCheck`). */
+  specCheck?: { sample: number };
   /** Where the dashboard's static files are; default {@link defaultDashboardDir}. */
   dashboardDir?: string;
 }
@@ -102,7 +105,7 @@ function discrepancyView(d: DiscrepancyRecord, specs: SpecCatalog | undefined, o
 }
 
 async function adminApi(app: FastifyInstance, deps: AdminDeps): Promise<void> {
-  const { token, controllers, state, metrics, shadower, history, traffic, specs } = deps;
+  const { token, controllers, state, metrics, shadower, history, traffic, specs, specCheck } = deps;
   const dashboard = loadDashboard(deps.dashboardDir ?? defaultDashboardDir);
   const operationsOf = (routeId: string): SpecOperation[] => {
     const ctl = controllers.get(routeId);
@@ -201,6 +204,19 @@ async function adminApi(app: FastifyInstance, deps: AdminDeps): Promise<void> {
     const limit = intParam((req.query as Record<string, unknown>).limit, 'limit', 50, 1000);
     const ops = operationsOf(ctl.options.id);
     return { discrepancies: state.discrepancies(ctl.options.id, limit).map((d) => discrepancyView(d, specs, ops)) };
+  });
+
+  // Live traffic against the spec: the latest violations (redacted when stored), newest first.
+  app.get('/api/routes/:id/spec-violations', async (req) => {
+    const ctl = route(req);
+    const q = req.query as Record<string, unknown>;
+    const limit = intParam(q.limit, 'limit', 50, 1000);
+    if (q.side !== undefined && q.side !== 'legacy' && q.side !== 'modern') throw new AdminBadRequestError(`side must be "legacy" or "modern" (got ${JSON.stringify(q.side)})`);
+    const side = (q.side as Side | undefined) ?? null;
+    return {
+      specCheck: specCheck ? { enabled: true, sample: specCheck.sample } : { enabled: false },
+      violations: state.specViolations(ctl.options.id, side, limit),
+    };
   });
 
   const discrepancy = (req: FastifyRequest): DiscrepancyRecord => {

@@ -22,8 +22,15 @@ export function createGatewayMetrics() {
     buckets: [-500, -100, -25, -5, 0, 5, 25, 100, 500, 2000],
     registers: [registry],
   });
+  const specChecks = new Counter({ name: 'ficus_gateway_spec_checks_total', help: 'Responses checked against the spec (gateway.specs), by route and side', labelNames: ['route', 'side'], registers: [registry] });
+  const specViolations = new Counter({
+    name: 'ficus_gateway_spec_violations_total',
+    help: 'Spec violations by route, side and kind (status: undeclared status; schema: response breaks its declaration; request: the client request breaks the operation)',
+    labelNames: ['route', 'side', 'kind'],
+    registers: [registry],
+  });
   const shadowLoad = new Gauge({ name: 'ficus_gateway_shadow_calls', help: 'Off-path upstream calls running or queued', labelNames: ['state'], registers: [registry] });
-  return { registry, requests, comparisons, notCompared, fallbacks, upstreamErrors, modeChanges, confidence, modernPercent, latencyDelta, shadowLoad };
+  return { registry, requests, comparisons, notCompared, fallbacks, upstreamErrors, modeChanges, confidence, modernPercent, latencyDelta, specChecks, specViolations, shadowLoad };
 }
 
 export type GatewayMetrics = ReturnType<typeof createGatewayMetrics>;

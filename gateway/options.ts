@@ -12,6 +12,7 @@ import { compileRules, type CompareRules } from './compare.js';
 import type { RouteMode } from './modes.js';
 import { defaultPromotionPolicy, type PromotionPolicy } from './promotion.js';
 import { parseMatch, type HttpMethod } from './router.js';
+import { compileSpecValidators, type SpecValidators } from './spec-validator.js';
 import { loadSpecs, SpecsFileProblem, type SpecCatalog } from './specs.js';
 
 /** The `gateway:` section as the schema guarantees it (defaults applied). */
@@ -30,8 +31,10 @@ export interface GatewayConfig {
   compare?: CompareRules;
   promotion?: Partial<PromotionPolicy>;
   routes: RouteConfig[];
-  /** The analyzer's output directory (rules.json + openapi.yaml), for the dashboard. */
+  /** The analyzer's output directory (rules.json + openapi.yaml), for the dashboard and the spec check. */
   specs?: string;
+  /** Live traffic against `specs`' schemas; `enabled` defaults to whether `specs` is set. */
+  specCheck?: { enabled?: boolean; sample: number; max: number };
 }
 
 export interface RouteConfig {
@@ -94,6 +97,8 @@ export interface GatewayOptions {
   readonly routes: readonly RouteOptions[];
   /** The analyzer's spec and rules, read at start from `gateway.specs`. */
   readonly specs?: SpecCatalog;
+  /** Checking live traffic against the spec, when enabled: the compiled operations and how much to check and keep. */
+  readonly specCheck?: { readonly validators: SpecValidators; readonly sample: number; readonly max: number };
 }
 
 export function parseHostPort(value: string): HostPort {
@@ -201,6 +206,19 @@ export function gatewayOptions(
       issues.push({ ...loaded.issue(['gateway', 'specs'], `${err.file}: ${err.message}`) });
     }
   }
+  let specCheck: GatewayOptions['specCheck'];
+  const check = gw.specCheck;
+  if (check?.enabled === true && gw.specs === undefined) {
+    issues.push(loaded.issue(['gateway', 'specCheck', 'enabled'], 'needs gateway.specs (the directory with openapi.yaml to check traffic against) (got true)'));
+  } else if (specs && (check?.enabled ?? true)) {
+    // Compiled once, here: a schema ajv cannot compile is a config error naming the operation.
+    try {
+      specCheck = Object.freeze({ validators: compileSpecValidators(specs), sample: check?.sample ?? 1, max: check?.max ?? 50 });
+    } catch (err) {
+      if (!(err instanceof SpecsFileProblem)) throw err;
+      issues.push(loaded.issue(['gateway', 'specs'], `${err.file}: ${err.message}`));
+    }
+  }
 
   const options: GatewayOptions = Object.freeze({
     listen,
@@ -216,6 +234,7 @@ export function gatewayOptions(
     redact: Object.freeze([...gw.redact]),
     routes: Object.freeze(routes),
     ...(specs ? { specs } : {}),
+    ...(specCheck ? { specCheck } : {}),
   });
   return { options, issues };
 }

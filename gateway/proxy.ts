@@ -5,6 +5,8 @@
  * the other side is called through the shadower, and the two are compared only after the client
  * has its answer. In canary/modern, an idempotent request that modern fails (connection error,
  * timeout, 5xx) is replayed to legacy, so the client sees no error legacy would not have given.
+ * With `gateway.specs`, what the gateway holds of each exchange (captured bodies, or the status
+ * alone when nothing is captured) is handed to the spec checker, also after the client's answer.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -14,9 +16,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { captureBody, type CaptureOutcome } from './capture.js';
 import type { GatewayOptions } from './options.js';
+import type { Side } from './confidence.js';
 import type { Comparison as ComparisonRecorderInput, ExchangeOutcome } from './recorder.js';
 import type { RouteController } from './route-controller.js';
 import { IDEMPOTENT_READS, fillPath } from './router.js';
+import type { SpecChecker } from './spec-check.js';
+import type { CheckedRequest, CheckedResponse } from './spec-validator.js';
 import type { TrafficTracker } from './traffic.js';
 import { describeUpstreamError, discard, isStreamedContentType, type ShadowRequest, type ShadowResult, type Shadower } from './shadow.js';
 
@@ -28,6 +33,8 @@ export interface ProxyDeps {
   record: (input: ComparisonRecorderInput) => void;
   /** Counts traffic by route and unmatched path template (traffic vs spec on the dashboard). */
   traffic?: TrafficTracker;
+  /** Checks exchanges against the spec, off the client's path (`gateway.specCheck`). */
+  specCheck?: SpecChecker;
 }
 
 declare module 'fastify' {
@@ -39,7 +46,7 @@ declare module 'fastify' {
 type UpstreamResponse = { statusCode: number; headers: IncomingHttpHeaders; stream: Readable };
 
 async function ficusProxy(fastify: FastifyInstance, deps: ProxyDeps): Promise<void> {
-  const { options, controllers, shadower, record, traffic } = deps;
+  const { options, controllers, shadower, record, traffic, specCheck } = deps;
   const { legacy, modern } = options.upstreams;
   const maxBody = options.shadow.maxBodyBytes;
 
@@ -119,6 +126,20 @@ async function ficusProxy(fastify: FastifyInstance, deps: ProxyDeps): Promise<vo
     return undefined;
   }
 
+  /**
+   * Hands what the gateway holds of an exchange to the spec checker, on a later turn of the event
+   * loop. Sides absent from `responses` (failed, not called) are not checked.
+   */
+  function checkSpec(ctl: RouteController, request: CheckedRequest, served: Side, responses: Partial<Record<Side, CheckedResponse | undefined>>): void {
+    if (!specCheck || !specCheck.covers(ctl)) return;
+    const held: Partial<Record<Side, CheckedResponse>> = {};
+    if (responses.legacy) held.legacy = responses.legacy;
+    if (responses.modern) held.modern = responses.modern;
+    if (!held.legacy && !held.modern) return;
+    if (!specCheck.sampled()) return;
+    setImmediate(() => specCheck.check({ controller: ctl, request, served, responses: held }));
+  }
+
   function handle(ctl: RouteController, request: FastifyRequest, reply: FastifyReply): FastifyReply {
     traffic?.routed(ctl.options.id, request.method);
     const decision = ctl.decide(request.method, stickyKey(ctl, request));
@@ -158,6 +179,8 @@ async function ficusProxy(fastify: FastifyInstance, deps: ProxyDeps): Promise<vo
       let otherResult: ShadowResult;
       let primaryOutcome = p;
       if (otherCall === 'read-back') {
+        // The spec holds the write to the write's operation; the read-backs are the gateway's own GETs.
+        checkSpec(ctl, stored, decision.serve, { [decision.serve]: held(p) });
         // The write reached legacy only; compare what both sides now return for the resource.
         if (!p.ok || p.response.status >= 400) return ctl.recordNotCompared(p.ok ? 'error' : p.reason);
         const path = fillPath(ctl.options.verify!.readBack, request.params as Record<string, string>, jsonOrUndefined(p.response.body));
@@ -170,6 +193,7 @@ async function ficusProxy(fastify: FastifyInstance, deps: ProxyDeps): Promise<vo
         otherResult = await otherCall;
       }
       const noise = noiseCall ? await noiseCall : undefined;
+      if (otherCall !== 'read-back') checkSpec(ctl, stored, decision.serve, { [decision.serve]: held(p), [other]: held(otherResult) });
       setImmediate(() =>
         record({
           controller: ctl,
@@ -207,17 +231,19 @@ async function ficusProxy(fastify: FastifyInstance, deps: ProxyDeps): Promise<vo
           }
         }
         if (!settle) {
+          // Nothing is captured on this path: the spec check sees the status only.
+          if (specCheck) checkSpec(ctl, { method: request.method, url: request.url, headers: request.headers, body: Buffer.isBuffer(request.body) ? request.body : undefined }, side, { [side]: { status: res.statusCode } });
           rep.send(res.stream);
           return;
         }
         if (isStreamedContentType(res.headers['content-type'])) {
-          settle({ ok: false, reason: 'streamed', detail: `content-type ${String(res.headers['content-type'])}` });
+          settle({ ok: false, reason: 'streamed', detail: `content-type ${String(res.headers['content-type'])}`, status: res.statusCode });
           rep.send(res.stream);
           return;
         }
         const declared = Number(res.headers['content-length'] ?? NaN);
         if (declared > maxBody) {
-          settle({ ok: false, reason: 'too_large', detail: `content-length ${declared} > ${maxBody}` });
+          settle({ ok: false, reason: 'too_large', detail: `content-length ${declared} > ${maxBody}`, status: res.statusCode });
           rep.send(res.stream);
           return;
         }
@@ -227,7 +253,7 @@ async function ficusProxy(fastify: FastifyInstance, deps: ProxyDeps): Promise<vo
           settle(
             o.ok
               ? { ok: true, response: { status: res.statusCode, headers: res.headers as Record<string, string | string[] | undefined>, body: o.body }, ms: performance.now() - started }
-              : { ok: false, reason: o.reason, detail: o.detail },
+              : { ok: false, reason: o.reason, detail: o.detail, status: res.statusCode },
           ),
         );
       },
@@ -258,6 +284,12 @@ async function ficusProxy(fastify: FastifyInstance, deps: ProxyDeps): Promise<vo
       },
     });
   }
+}
+
+/** What the spec checker can hold a side to: the captured response, or its status when the body was not kept. */
+function held(o: ExchangeOutcome | ShadowResult): CheckedResponse | undefined {
+  if (o.ok) return o.response;
+  return o.status === undefined ? undefined : { status: o.status };
 }
 
 function stripBodyHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {

@@ -12,7 +12,8 @@ import type { RouteController } from './route-controller.js';
 import type { ShadowResult } from './shadow.js';
 import type { GatewayState, StoredExchange } from './state.js';
 
-export type ExchangeOutcome = { ok: true; response: CapturedResponse; ms: number } | { ok: false; reason: NotComparedReason; detail: string };
+/** A side's answer as captured, or why it was not; `status` when a response came but its body was not kept (streamed, too large). */
+export type ExchangeOutcome = { ok: true; response: CapturedResponse; ms: number } | { ok: false; reason: NotComparedReason; detail: string; status?: number };
 
 export interface Comparison {
   controller: RouteController;

@@ -9,13 +9,14 @@ import { createHash } from 'node:crypto';
 import { channel } from 'node:diagnostics_channel';
 import type { Logger } from '../core/logger.js';
 import { compileRules, type CompareRules, type Difference } from './compare.js';
-import { RouteStats, type NotComparedReason, type RouteStatsSnapshot } from './confidence.js';
+import { RouteStats, type NotComparedReason, type RouteStatsSnapshot, type Side } from './confidence.js';
 import { TransitionRefusedError } from './errors.js';
 import type { GatewayMetrics } from './metrics.js';
 import { transition, type ModeState, type RouteMode, type TransitionActor } from './modes.js';
 import type { RouteOptions } from './options.js';
 import { evaluate } from './promotion.js';
 import { IDEMPOTENT_READS } from './router.js';
+import type { SpecViolationKind } from './spec-validator.js';
 import type { GatewayState, PersistedRoute } from './state.js';
 
 export const modeChannel = channel('ficus:gateway:mode');
@@ -32,6 +33,23 @@ export interface Decision {
   skip?: NotComparedReason;
   /** Also call legacy a second time to learn noise (A/A). */
   noise: boolean;
+}
+
+/** Live traffic against the spec (`gateway.specCheck`), per side; persisted with the route. */
+export interface SpecCounters {
+  /** Responses checked (body and status, or status only when nothing was captured). */
+  checked: { legacy: number; modern: number };
+  /** Violations found: per checked response at most one `status` or `schema`, plus one `request` on the serving side. */
+  violations: { legacy: number; modern: number };
+}
+
+function restoreSpecCounters(saved: unknown): SpecCounters {
+  const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0);
+  const s = (saved ?? {}) as { checked?: Record<string, unknown>; violations?: Record<string, unknown> };
+  return {
+    checked: { legacy: n(s.checked?.legacy), modern: n(s.checked?.modern) },
+    violations: { legacy: n(s.violations?.legacy), modern: n(s.violations?.modern) },
+  };
 }
 
 export interface RouteView {
@@ -55,6 +73,10 @@ export interface RouteView {
   latencyDeltaMs: { p50: number | null; p95: number | null };
   sinceStep: { requests: number; matches: number; mismatches: number; modernErrors: number };
   pendingApproval: { mode: RouteMode; percent: number; reason: string } | null;
+  /** Responses checked against the spec, per side (zero without `gateway.specs`). */
+  specChecked: { legacy: number; modern: number };
+  /** Spec violations found, per side; `GET /api/routes/:id/spec-violations` lists the latest. */
+  specViolations: { legacy: number; modern: number };
 }
 
 export interface RouteControllerDeps {
@@ -74,6 +96,7 @@ export class RouteController {
   pendingApproval: PersistedRoute['pendingApproval'];
   stats: RouteStats;
   versions: PersistedRoute['versions'];
+  spec: SpecCounters;
   /** Compiled rules: the configured ones plus accepted noise paths. */
   rules: CompareRules;
   private dirty = false;
@@ -98,6 +121,8 @@ export class RouteController {
 
     const saved = deps.state.loadRoute(id);
     const o = this.options;
+    // Spec-check counters describe the two services, not the route's step: kept across config changes.
+    this.spec = restoreSpecCounters(saved?.spec);
     if (saved && saved.configMode === o.mode && saved.configPercent === o.percent) {
       // Restart: the store wins, so a promotion in progress resumes where it was.
       this.mode = saved.mode;
@@ -176,6 +201,18 @@ export class RouteController {
     this.dirty = true;
     if (!match && mismatchChannel.hasSubscribers) mismatchChannel.publish({ route: this.options.id, differences });
     this.evaluatePromotion();
+  }
+
+  /** One side's response (and, on the serving side, the request) was checked against the spec; `kinds` are the violations found. */
+  recordSpecCheck(side: Side, kinds: readonly SpecViolationKind[]): void {
+    const { metrics } = this.deps;
+    this.spec.checked[side]++;
+    metrics.specChecks.labels(this.options.id, side).inc();
+    for (const kind of kinds) {
+      this.spec.violations[side]++;
+      metrics.specViolations.labels(this.options.id, side, kind).inc();
+    }
+    this.dirty = true;
   }
 
   recordNotCompared(reason: NotComparedReason): void {
@@ -313,6 +350,7 @@ export class RouteController {
       configPercent: this.options.percent,
       stats: this.stats.snapshot(),
       versions: this.versions,
+      spec: this.spec,
     });
     this.deps.metrics.confidence.labels(this.options.id).set(this.stats.confidence());
   }
@@ -340,6 +378,8 @@ export class RouteController {
       latencyDeltaMs: { p50: this.stats.latencyP50(), p95: this.stats.latencyP95() },
       sinceStep: s.sinceStep,
       pendingApproval: this.pendingApproval,
+      specChecked: { ...this.spec.checked },
+      specViolations: { ...this.spec.violations },
     };
   }
 }

@@ -17,6 +17,7 @@ import { createRecorder } from './recorder.js';
 import { createRedactor } from './redact.js';
 import { RouteController } from './route-controller.js';
 import { createShadower } from './shadow.js';
+import { createSpecChecker, type SpecChecker } from './spec-check.js';
 import { createGatewayState, gatewayMigrations } from './state.js';
 import { createConfidenceHistory } from './history.js';
 import { createTrafficTracker } from './traffic.js';
@@ -49,7 +50,7 @@ export async function createGateway(options: GatewayOptions, deps: GatewayDeps):
   const logger = deps.logger.child({ component: 'gateway' });
   const ownsStore = deps.store === undefined;
   const store = deps.store ?? openStore({ path: options.storePath, migrations: gatewayMigrations, logger });
-  const state = createGatewayState(store, { discrepanciesPerRoute: options.discrepancies.max });
+  const state = createGatewayState(store, { discrepanciesPerRoute: options.discrepancies.max, ...(options.specCheck ? { specViolationsPerSide: options.specCheck.max } : {}) });
   const metrics = createGatewayMetrics();
   const controllers = new Map<string, RouteController>();
   for (const route of options.routes) {
@@ -59,10 +60,11 @@ export async function createGateway(options: GatewayOptions, deps: GatewayDeps):
     );
   }
   const shadower = createShadower(options.shadow);
+  const redactor = createRedactor(options.redact);
   const record = createRecorder({
     compare: deps.compare ?? structuralCompare,
     state,
-    redactor: createRedactor(options.redact),
+    redactor,
     ...(options.versionHeader ? { versionHeader: options.versionHeader } : {}),
   });
 
@@ -75,7 +77,14 @@ export async function createGateway(options: GatewayOptions, deps: GatewayDeps):
     forceCloseConnections: 'idle',
   });
   const traffic = createTrafficTracker();
-  await proxy.register(ficusProxy, { options, controllers, shadower, record, traffic });
+  let specCheck: SpecChecker | undefined;
+  if (options.specCheck) {
+    const { validators, sample } = options.specCheck;
+    for (const w of validators.warnings) logger.warn({ specs: options.specs?.specFile }, `spec check: ${w}`);
+    specCheck = createSpecChecker({ validators, state, redactor, logger: logger.child({ part: 'spec-check' }), sample, ...(deps.random ? { random: deps.random } : {}) });
+    logger.info({ operations: validators.operations, sample }, `spec check on: ${validators.operations} operation(s), ${sample * 100} % of requests`);
+  }
+  await proxy.register(ficusProxy, { options, controllers, shadower, record, traffic, ...(specCheck ? { specCheck } : {}) });
 
   const admin: FastifyInstance = Fastify({ loggerInstance: logger.child({ listener: 'admin' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), forceCloseConnections: true });
   const history = createConfidenceHistory(controllers, { ...(deps.historyIntervalMs ? { intervalMs: deps.historyIntervalMs } : {}) });
@@ -88,6 +97,7 @@ export async function createGateway(options: GatewayOptions, deps: GatewayDeps):
     history,
     traffic,
     ...(options.specs ? { specs: options.specs } : {}),
+    ...(options.specCheck ? { specCheck: { sample: options.specCheck.sample } } : {}),
     ...(deps.dashboardDir ? { dashboardDir: deps.dashboardDir } : {}),
   });
 

@@ -11,7 +11,7 @@ import type { NotComparedReason } from './confidence.js';
 
 export type ShadowResult =
   | { ok: true; response: CapturedResponse; ms: number }
-  | { ok: false; reason: NotComparedReason; detail: string; ms: number };
+  | { ok: false; reason: NotComparedReason; detail: string; ms: number; status?: number };
 
 export interface ShadowRequest {
   origin: string;
@@ -105,11 +105,11 @@ export function createShadower(options: ShadowerOptions): Shadower {
       const declared = Number(headers['content-length'] ?? NaN);
       if (isStreamedContentType(headers['content-type'])) {
         discard(res.body);
-        return { ok: false, reason: 'streamed', detail: `content-type ${String(headers['content-type'])}`, ms: Date.now() - startedAt };
+        return { ok: false, reason: 'streamed', detail: `content-type ${String(headers['content-type'])}`, ms: Date.now() - startedAt, status: res.statusCode };
       }
       if (declared > maxBodyBytes) {
         discard(res.body);
-        return { ok: false, reason: 'too_large', detail: `content-length ${declared} > ${maxBodyBytes}`, ms: Date.now() - startedAt };
+        return { ok: false, reason: 'too_large', detail: `content-length ${declared} > ${maxBodyBytes}`, ms: Date.now() - startedAt, status: res.statusCode };
       }
       const chunks: Buffer[] = [];
       let size = 0;
@@ -117,7 +117,7 @@ export function createShadower(options: ShadowerOptions): Shadower {
         size += (chunk as Buffer).length;
         if (size > maxBodyBytes) {
           discard(res.body);
-          return { ok: false, reason: 'too_large', detail: `body over ${maxBodyBytes} bytes`, ms: Date.now() - startedAt };
+          return { ok: false, reason: 'too_large', detail: `body over ${maxBodyBytes} bytes`, ms: Date.now() - startedAt, status: res.statusCode };
         }
         chunks.push(chunk as Buffer);
       }

@@ -41,11 +41,20 @@ export interface RuleView {
 export interface SpecCatalog {
   readonly dir: string;
   readonly operations: readonly SpecOperation[];
+  /** The OpenAPI document as parsed (`openapi.yaml`), for the spec checker's validators; absent in catalogs built without one. */
+  readonly document?: Readonly<Record<string, unknown>>;
+  /** Path of `openapi.yaml`, to name it in problems. */
+  readonly specFile?: string;
   /** Operations a route (`methods` + fastify path `/loans/:id`) serves. */
   operationsFor(methods: readonly string[], path: string): SpecOperation[];
   /** Rules governing those operations, plus rules naming the last key of any of `diffPaths`. */
   rulesFor(operations: readonly SpecOperation[], diffPaths?: readonly string[]): RuleView[];
-  /** The operation (if any) whose template matches a concrete or templated request path. */
+  /**
+   * The operation (if any) whose template matches a concrete or templated request path. When
+   * several do, the one with the most segments equal to the path's wins (`/loans/search` over
+   * `/loans/{id}` for `/loans/search`, the reverse for `/loans/{id}`), as the OpenAPI 3.1 Paths
+   * Object says: concrete paths match before their templated counterparts. Ties: file order.
+   */
   operationMatching(method: string, path: string): SpecOperation | undefined;
 }
 
@@ -85,7 +94,7 @@ export function loadSpecs(dir: string): SpecCatalog {
     throw new SpecsFileProblem(specFile, `is not YAML (${(err as Error).message})`);
   }
   const operations = checkSpec(specFile, specDoc);
-  return createSpecCatalog(dir, operations, rules);
+  return createSpecCatalog(dir, operations, rules, { document: specDoc as Record<string, unknown>, specFile });
 }
 
 function checkRules(file: string, doc: unknown): Rule[] {
@@ -178,7 +187,12 @@ function effectNames(effect: string): string[] {
   return effect.replace(/'[^']*'|"[^"]*"/g, ' ').match(/[A-Za-z][A-Za-z0-9_-]*/g) ?? [];
 }
 
-export function createSpecCatalog(dir: string, operations: readonly SpecOperation[], rules: readonly Rule[]): SpecCatalog {
+export function createSpecCatalog(
+  dir: string,
+  operations: readonly SpecOperation[],
+  rules: readonly Rule[],
+  source: { document?: Record<string, unknown>; specFile?: string } = {},
+): SpecCatalog {
   const byId = new Map(rules.map((r) => [r.id, r]));
   const names = new Map<string, Set<string>>();
   for (const r of rules) {
@@ -187,6 +201,7 @@ export function createSpecCatalog(dir: string, operations: readonly SpecOperatio
     names.set(r.id, set);
   }
   const frozenOps = Object.freeze(operations.map((o) => Object.freeze({ ...o, ruleIds: [...o.ruleIds] })));
+  const opSegments = frozenOps.map((o) => ({ o, segs: templateSegments(o.path) }));
   const view = (r: Rule): RuleView => ({
     id: r.id,
     kind: r.kind,
@@ -202,6 +217,8 @@ export function createSpecCatalog(dir: string, operations: readonly SpecOperatio
   return Object.freeze({
     dir,
     operations: frozenOps,
+    ...(source.document ? { document: source.document } : {}),
+    ...(source.specFile ? { specFile: source.specFile } : {}),
     operationsFor(methods: readonly string[], path: string) {
       const segs = templateSegments(path.replace(/\/\*$/, ''));
       const wildcard = path.endsWith('/*');
@@ -213,7 +230,14 @@ export function createSpecCatalog(dir: string, operations: readonly SpecOperatio
     },
     operationMatching(method: string, path: string) {
       const segs = templateSegments(path);
-      return frozenOps.find((o) => o.method === method && segmentsMatch(templateSegments(o.path), segs));
+      let best: SpecOperation | undefined;
+      let bestScore = -1;
+      for (const { o, segs: t } of opSegments) {
+        if (o.method !== method || !segmentsMatch(t, segs)) continue;
+        const score = t.reduce((n, s, i) => (s === segs[i] ? n + 1 : n), 0);
+        if (score > bestScore) [best, bestScore] = [o, score];
+      }
+      return best;
     },
     rulesFor(ops: readonly SpecOperation[], diffPaths: readonly string[] = []) {
       const out = new Map<string, RuleView>();

@@ -1,11 +1,14 @@
 /**
  * The gateway's tables in the SQLite store: route state (mode, percent, pending approval,
- * counters), the audit log of every mode change, stored discrepancies (bounded per route,
- * oldest pruned) and learned noise. Everything a restart must not lose lives here.
+ * counters, spec-check counters), the audit log of every mode change, stored discrepancies
+ * (bounded per route, oldest pruned), spec violations (bounded per route and side, oldest
+ * pruned) and learned noise. Everything a restart must not lose lives here.
  */
 import type { Migration, Store } from '../core/store.js';
 import type { Difference } from './compare.js';
+import type { Side } from './confidence.js';
 import type { RouteMode } from './modes.js';
+import type { SpecError, SpecViolationKind } from './spec-validator.js';
 
 export const gatewayMigrations: readonly Migration[] = Object.freeze([
   {
@@ -56,6 +59,28 @@ export const gatewayMigrations: readonly Migration[] = Object.freeze([
       );
     `,
   },
+  {
+    component: 'gateway',
+    version: 2,
+    description: 'spec-check counters per route, spec violations',
+    up: `
+      ALTER TABLE gateway_routes ADD COLUMN spec TEXT NOT NULL DEFAULT '{}';
+      CREATE TABLE gateway_spec_violations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        route_id TEXT NOT NULL,
+        side TEXT NOT NULL CHECK (side IN ('legacy', 'modern')),
+        at TEXT NOT NULL,
+        operation_id TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('status', 'schema', 'request')),
+        errors TEXT NOT NULL,
+        dropped INTEGER NOT NULL DEFAULT 0,
+        request TEXT NOT NULL,
+        response TEXT
+      );
+      CREATE INDEX gateway_spec_violations_route ON gateway_spec_violations (route_id, side, id);
+    `,
+  },
 ]);
 
 export interface PersistedRoute {
@@ -68,6 +93,8 @@ export interface PersistedRoute {
   configPercent: number;
   stats: unknown;
   versions: { legacy?: string; modern?: string };
+  /** Spec-check counters (`SpecCounters` in route-controller.ts); `{}` before any check. */
+  spec: unknown;
 }
 
 export interface AuditEntry {
@@ -104,6 +131,24 @@ export interface DiscrepancyRecord {
   differences: Difference[];
 }
 
+/** A response or request that broke the spec, as stored (redacted). */
+export interface SpecViolationRecord {
+  id: number;
+  routeId: string;
+  at: string;
+  side: Side;
+  operationId: string;
+  /** The status of the checked response (for a request violation, the served response's). */
+  status: number;
+  kind: SpecViolationKind;
+  errors: SpecError[];
+  /** Errors found beyond the kept ones. */
+  dropped: number;
+  request: StoredRequest;
+  /** The response, when its body was captured and it is what broke the spec. */
+  response?: StoredExchange;
+}
+
 export interface NoiseEntry {
   path: string;
   seen: number;
@@ -113,15 +158,16 @@ export interface NoiseEntry {
 }
 
 /** Prepared statements over the gateway tables. */
-export function createGatewayState(store: Store, limits: { discrepanciesPerRoute: number }) {
+export function createGatewayState(store: Store, limits: { discrepanciesPerRoute: number; specViolationsPerSide?: number }) {
+  const specViolationsPerSide = limits.specViolationsPerSide ?? 50;
   const db = store.db;
   const getRoute = db.prepare('SELECT * FROM gateway_routes WHERE id = ?');
   const putRoute = db.prepare(`
-    INSERT INTO gateway_routes (id, mode, percent, pending_approval, config_mode, config_percent, stats, versions, updated_at)
-    VALUES (@id, @mode, @percent, @pending, @configMode, @configPercent, @stats, @versions, @at)
+    INSERT INTO gateway_routes (id, mode, percent, pending_approval, config_mode, config_percent, stats, versions, spec, updated_at)
+    VALUES (@id, @mode, @percent, @pending, @configMode, @configPercent, @stats, @versions, @spec, @at)
     ON CONFLICT(id) DO UPDATE SET mode = excluded.mode, percent = excluded.percent, pending_approval = excluded.pending_approval,
       config_mode = excluded.config_mode, config_percent = excluded.config_percent, stats = excluded.stats,
-      versions = excluded.versions, updated_at = excluded.updated_at`);
+      versions = excluded.versions, spec = excluded.spec, updated_at = excluded.updated_at`);
   const addAudit = db.prepare(`INSERT INTO gateway_audit (at, route_id, actor, action, from_mode, from_percent, to_mode, to_percent, reason)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const listAudit = db.prepare('SELECT * FROM gateway_audit WHERE (? IS NULL OR route_id = ?) ORDER BY id DESC LIMIT ?');
@@ -134,6 +180,11 @@ export function createGatewayState(store: Store, limits: { discrepanciesPerRoute
     ON CONFLICT(route_id, path) DO UPDATE SET seen = seen + 1, last_at = excluded.last_at`);
   const listNoise = db.prepare('SELECT * FROM gateway_noise WHERE route_id = ? ORDER BY path');
   const setNoiseStatus = db.prepare('UPDATE gateway_noise SET status = ? WHERE route_id = ? AND path = ?');
+  const addSpecViolation = db.prepare(`INSERT INTO gateway_spec_violations (route_id, side, at, operation_id, status, kind, errors, dropped, request, response)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const pruneSpecViolations = db.prepare(`DELETE FROM gateway_spec_violations WHERE route_id = ? AND side = ? AND id <= (
+      SELECT id FROM gateway_spec_violations WHERE route_id = ? AND side = ? ORDER BY id DESC LIMIT 1 OFFSET ?)`);
+  const listSpecViolations = db.prepare('SELECT * FROM gateway_spec_violations WHERE route_id = ? AND (? IS NULL OR side = ?) ORDER BY id DESC LIMIT ?');
 
   type Row = Record<string, unknown>;
   const toAudit = (r: Row): AuditEntry => ({
@@ -169,6 +220,7 @@ export function createGatewayState(store: Store, limits: { discrepanciesPerRoute
         configPercent: r.config_percent as number,
         stats: JSON.parse(r.stats as string) as unknown,
         versions: JSON.parse(r.versions as string) as PersistedRoute['versions'],
+        spec: JSON.parse(r.spec as string) as unknown,
       };
     },
     saveRoute(route: PersistedRoute): void {
@@ -181,6 +233,7 @@ export function createGatewayState(store: Store, limits: { discrepanciesPerRoute
         configPercent: route.configPercent,
         stats: JSON.stringify(route.stats),
         versions: JSON.stringify(route.versions),
+        spec: JSON.stringify(route.spec),
         at: new Date().toISOString(),
       });
     },
@@ -205,6 +258,42 @@ export function createGatewayState(store: Store, limits: { discrepanciesPerRoute
     discrepancy(id: number): DiscrepancyRecord | undefined {
       const r = getDiscrepancy.get(id) as Row | undefined;
       return r ? toDiscrepancy(r) : undefined;
+    },
+    /** Stores a (redacted) spec violation and prunes the oldest of its route and side beyond the limit. */
+    addSpecViolation(v: Omit<SpecViolationRecord, 'id' | 'at'>): number {
+      const info = db.transaction(() => {
+        const res = addSpecViolation.run(
+          v.routeId,
+          v.side,
+          new Date().toISOString(),
+          v.operationId,
+          v.status,
+          v.kind,
+          JSON.stringify(v.errors),
+          v.dropped,
+          JSON.stringify(v.request),
+          v.response ? JSON.stringify(v.response) : null,
+        );
+        pruneSpecViolations.run(v.routeId, v.side, v.routeId, v.side, specViolationsPerSide);
+        return res;
+      })();
+      return Number(info.lastInsertRowid);
+    },
+    /** Newest first; `side` null for both. */
+    specViolations(routeId: string, side: Side | null, limit: number): SpecViolationRecord[] {
+      return (listSpecViolations.all(routeId, side, side, limit) as Row[]).map((r) => ({
+        id: r.id as number,
+        routeId: r.route_id as string,
+        at: r.at as string,
+        side: r.side as Side,
+        operationId: r.operation_id as string,
+        status: r.status as number,
+        kind: r.kind as SpecViolationKind,
+        errors: JSON.parse(r.errors as string) as SpecError[],
+        dropped: r.dropped as number,
+        request: JSON.parse(r.request as string) as StoredRequest,
+        ...(r.response ? { response: JSON.parse(r.response as string) as StoredExchange } : {}),
+      }));
     },
     recordNoise(routeId: string, path: string, status: 'proposed' | 'accepted'): void {
       const now = new Date().toISOString();

@@ -170,6 +170,19 @@ function modeBadge(mode) {
   return h('span', { class: `mode mode-${mode}` }, mode);
 }
 
+/** Spec violations legacy / modern, with how many responses were checked; '–' when nothing is checked. */
+function specText(r) {
+  const checked = (r.specChecked?.legacy ?? 0) + (r.specChecked?.modern ?? 0);
+  if (checked === 0) return h('span', { class: 'muted', title: 'no response checked against the spec (gateway.specs)' }, '–');
+  const v = r.specViolations ?? { legacy: 0, modern: 0 };
+  return h(
+    'span',
+    { class: v.legacy + v.modern > 0 ? 'spec-bad' : '' },
+    `${num(v.legacy)} / ${num(v.modern)}`,
+    h('div', { class: 'muted small' }, `of ${num(r.specChecked.legacy)} / ${num(r.specChecked.modern)} checked`),
+  );
+}
+
 function notComparedText(r) {
   const reasons = Object.entries(r.notComparedByReason ?? {}).filter(([, n]) => n > 0);
   if (reasons.length === 0) return num(r.notCompared);
@@ -194,6 +207,7 @@ function routesView() {
       h('td', { class: 'num' }, pct(r.matchRate), h('div', { class: 'muted small' }, `${num(r.matches)} / ${num(r.matches + r.mismatches)}`)),
       h('td', { class: 'num' }, notComparedText(r)),
       h('td', { class: 'num' }, num(r.fallbacks)),
+      h('td', { class: 'num', 'data-field': 'spec' }, specText(r)),
       h('td', { class: 'num' }, ms(r.latencyDeltaMs?.p50), h('div', { class: 'muted small' }, `p95 ${ms(r.latencyDeltaMs?.p95)}`)),
       h('td', {}, r.pendingApproval ? h('button', { class: 'primary small', 'data-action': 'approve', onclick: () => approveDialog(r) }, `Approve → ${r.pendingApproval.mode} ${r.pendingApproval.percent} %`) : h('span', { class: 'muted' }, '–')),
     ),
@@ -211,7 +225,7 @@ function routesView() {
           h(
             'thead',
             {},
-            h('tr', {}, ['Route', 'Mode', 'To modern', 'Confidence', 'Over time', 'Samples', 'Match rate', 'Not compared', 'Fallbacks', 'Δ latency p50', 'Pending approval'].map((t) => h('th', {}, t))),
+            h('tr', {}, ['Route', 'Mode', 'To modern', 'Confidence', 'Over time', 'Samples', 'Match rate', 'Not compared', 'Fallbacks', 'Spec violations', 'Δ latency p50', 'Pending approval'].map((t) => h('th', {}, t))),
           ),
           h('tbody', {}, rows),
         ),
@@ -248,6 +262,11 @@ function routeHeader(r) {
       stat('Match rate', pct(r.matchRate), `${num(r.matches)} matches, ${num(r.mismatches)} mismatches`),
       stat('Not compared', notComparedText(r)),
       stat('Errors / fallbacks', `${num(r.errors?.legacy)} / ${num(r.errors?.modern)} / ${num(r.fallbacks)}`, 'legacy / modern / fallbacks'),
+      stat(
+        'Spec violations',
+        h('span', { 'data-field': 'spec', class: (r.specViolations?.legacy ?? 0) + (r.specViolations?.modern ?? 0) > 0 ? 'spec-bad' : '' }, `${num(r.specViolations?.legacy)} / ${num(r.specViolations?.modern)}`),
+        `legacy / modern, of ${num(r.specChecked?.legacy)} / ${num(r.specChecked?.modern)} checked against gateway.specs`,
+      ),
       stat('Δ latency', `${ms(r.latencyDeltaMs?.p50)}`, `p95 ${ms(r.latencyDeltaMs?.p95)} (modern − legacy)`),
     ),
     h('div', { class: 'chart-wrap card' }, h('h2', {}, 'Confidence over time'), confidenceChart(state.history[r.id] ?? [], { width: 640, height: 160, axes: true })),

@@ -149,6 +149,8 @@ test('watch confidence rise, open a discrepancy with the differing path highligh
   assert.ok(seen.every((v, i) => i === 0 || v > seen[i - 1]!), `rising: ${seen.join(', ')}`);
   // The sparkline has drawn the history.
   await eventually(async () => (await page.locator('[data-route="loan-rate"] svg.chart polyline').count()) === 1, 5000, 'the chart');
+  // Every exchange was also held to the spec (200 is declared): checked on both sides, nothing found.
+  assert.match((await page.locator('[data-route="loan-rate"] [data-field="spec"]').textContent())!, /^0 \/ 0\s*of [1-9]\d* \/ [1-9]\d* checked$/);
   // Unmatched traffic for the traffic-vs-spec view.
   await call(`${gw.proxy}/customers/42`);
   await call(`${gw.proxy}/customers/43`);

@@ -1,39 +1,13 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
-import { parse } from 'yaml';
 import { parseConfig } from '../../core/config.js';
 import { gatewayOptions, type GatewayConfig } from '../../gateway/options.js';
-import { repoRoot } from '../helpers/tmp.js';
+import { assertMatchesSpec } from './admin-contract.js';
 import { call, eventually, routeView, startGateway, startUpstream } from './harness.js';
 
 const TOKEN = 'admin-token-for-tests-0123';
 const auth = { authorization: `Bearer ${TOKEN}` };
-
-// The published admin contract; responses are validated against it so spec and code cannot drift.
-const spec = parse(readFileSync(join(repoRoot, 'specs', 'admin-api.openapi.yaml'), 'utf8')) as {
-  paths: Record<string, Record<string, { responses: Record<string, { $ref?: string; content?: Record<string, { schema: object }> }> }>>;
-  components: { responses: Record<string, { content: Record<string, { schema: object }> }> };
-};
-const ajv = new Ajv2020({ strict: false, allErrors: true });
-(addFormatsModule as unknown as (a: Ajv2020) => void)(ajv);
-ajv.addSchema({ $id: 'admin', components: spec.components } as object);
-function assertMatchesSpec(path: string, method: string, status: number, body: unknown): void {
-  const op = spec.paths[path]?.[method];
-  assert.ok(op, `spec has ${method.toUpperCase()} ${path}`);
-  let response = op.responses[String(status)];
-  assert.ok(response, `spec documents ${status} for ${method.toUpperCase()} ${path}`);
-  if (response.$ref) response = spec.components.responses[response.$ref.split('/').pop()!]!;
-  const schema = response.content?.['application/json']?.schema;
-  assert.ok(schema, `${method} ${path} ${status} has a JSON schema`);
-  const rewritten = JSON.parse(JSON.stringify(schema).replace(/"#\/components\//g, '"admin#/components/')) as object;
-  const validate = ajv.compile(rewritten);
-  assert.ok(validate(body), `${method.toUpperCase()} ${path} ${status}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 500)}`);
-}
 
 test('admin calls without a token, or with a wrong one, get 401 with a stable code', async (t) => {
   const up = await startUpstream(t, () => ({ body: {} }));
