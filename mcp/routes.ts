@@ -29,6 +29,10 @@ export interface RouteStatus {
   errors: RouteView['errors'];
   sinceStep: RouteView['sinceStep'];
   pendingApproval: RouteView['pendingApproval'];
+  /** Responses (and requests) checked against the spec, per side; absent from gateways older than the spec check. */
+  specChecked?: RouteView['specChecked'];
+  /** Of those, how many broke the spec (undeclared status, body or parameters not as declared). */
+  specViolations?: RouteView['specViolations'];
 }
 
 /** A gateway that could not be read; `message` is for the agent. */
@@ -71,6 +75,8 @@ export async function fetchRouteStatus(gw: GatewayAdmin, options: { route?: stri
       errors: r.errors,
       sinceStep: r.sinceStep,
       pendingApproval: r.pendingApproval,
+      ...(r.specChecked ? { specChecked: r.specChecked } : {}),
+      ...(r.specViolations ? { specViolations: r.specViolations } : {}),
     }));
 }
 

@@ -12,7 +12,7 @@ const TOKEN = 'mcp-test-token-0123456789';
 
 interface Status {
   gateway: string;
-  routes: { id: string; match: string; mode: string; modernPercent: number; samples: number; matches: number; mismatches: number; confidence: number; confidenceInterval: { lower: number; upper: number }; matchRate: number | null }[];
+  routes: { id: string; match: string; mode: string; modernPercent: number; samples: number; matches: number; mismatches: number; confidence: number; confidenceInterval: { lower: number; upper: number }; matchRate: number | null; specChecked?: { legacy: number; modern: number }; specViolations?: { legacy: number; modern: number } }[];
 }
 
 test('route_status reads modes and confidence from the admin API with the configured token, and changes nothing', async (t) => {
@@ -47,6 +47,9 @@ test('route_status reads modes and confidence from the admin API with the config
   assert.equal(byId.get('loans')!.matchRate, 0);
   assert.equal(byId.get('old')!.mode, 'legacy');
   assert.equal(byId.get('accounts')!.confidence, before[0]!.confidence);
+  // The spec check's counters reach the agent as the admin API has them (no spec here: zero).
+  assert.deepEqual(byId.get('accounts')!.specViolations, before[0]!.specViolations);
+  assert.deepEqual(byId.get('accounts')!.specChecked, { legacy: 0, modern: 0 });
 
   const one = await callOk<Status>(client, 'route_status', { route: 'loans' });
   assert.deepEqual(one.routes.map((r) => r.id), ['loans']);
