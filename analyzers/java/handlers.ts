@@ -33,7 +33,17 @@ export function normalizeTemplate(raw: string): { path: string; params: ParamFac
   const protectedRaw = raw.replace(/\{\{const:[^}]+\}\}/g, (m) => `\u0000${saved.push(m) - 1}\u0000`);
   const n = normalizePath(protectedRaw, 'brace');
   const path = n.path.replace(/\u0000(\d+)\u0000/g, (_m, i: string) => saved[Number(i)]!);
-  return { path, params: n.params.map((p) => ({ name: p.name, in: 'path' as const, required: true, schema: p.schema })) };
+  // Keep each `{name:regex}` as a string pattern: the Java parameter's own type decides the rest.
+  const regexes = new Map<string, string>();
+  for (const m of raw.matchAll(/\{\s*([A-Za-z_]\w*)\s*:\s*((?:[^{}]|\{[^{}]*\})+)\}/g)) regexes.set(m[1]!, m[2]!.trim());
+  return {
+    path,
+    params: n.params.map((p) => {
+      const re = regexes.get(p.name);
+      const schema = re ? ({ type: 'string', pattern: `^${re.replace(/^\^/, '').replace(/\$$/, '')}$` } as Schema) : p.schema;
+      return { name: p.name, in: 'path' as const, required: true, schema };
+    }),
+  };
 }
 
 /** Spring `${prop:default}` placeholders in mapping paths: the module's property, else the default. */
@@ -166,4 +176,19 @@ export function defaultFor(schema: Schema, raw: string): unknown {
   if ((t === 'integer' || t === 'number') && /^-?\d+(\.\d+)?$/.test(raw)) return Number(raw);
   if (t === 'boolean' && /^(true|false)$/.test(raw)) return raw === 'true';
   return raw;
+}
+
+/**
+ * Path parameters the template itself types (`{id:[0-9]+}`, `{isbn: \\d{13}}`): declared
+ * parameters keep their Java type and gain the template's pattern; undeclared ones are added.
+ */
+export function mergeTemplateParams(params: ParamFact[], fromTemplate: readonly ParamFact[]): void {
+  for (const t of fromTemplate) {
+    const declared = params.find((p) => p.in === 'path' && p.name === t.name);
+    const pattern = (t.schema as { pattern?: string } | undefined)?.pattern;
+    if (!declared) params.push(t);
+    else if (pattern && (declared.schema as { type?: unknown } | undefined)?.type === 'string' && !(declared.schema as { pattern?: string }).pattern) {
+      declared.schema = { ...declared.schema, pattern } as Schema;
+    }
+  }
 }

@@ -13,7 +13,7 @@ import type { HttpMethod, ParamFact } from '../service/facts.js';
 import type { Schema } from '../service/schema.js';
 import { descendants, evidenceOf, type SyntaxNode } from '../service/tree-sitter.js';
 import type { JavaRouteFact, TemplateFact } from './facts.js';
-import { defaultFor, docsOf, handlerResponses, mediaTypes, normalizeTemplate, paramSchema, returnInfo, type ExtractContext } from './handlers.js';
+import { defaultFor, docsOf, handlerResponses, mediaTypes, mergeTemplateParams, normalizeTemplate, paramSchema, returnInfo, type ExtractContext } from './handlers.js';
 import { statusOf } from './responses.js';
 import { paramRule } from './spring.js';
 import { annotationsOf, evalString, findAnnotation, modifierWords, qualifiedRef, type Annotation, type ClassInfo } from './syntax.js';
@@ -89,7 +89,8 @@ export function jaxrsRoutes(cls: ClassInfo, routerId: string, ctx: ExtractContex
       if (pathAnn) locator(method, pathAnn, cls, routerId, ctx);
       continue;
     }
-    const sub = pathAnn ? normalizeTemplate(evalString(pathAnn.value, cls, file) ?? '').path : '';
+    const template = normalizeTemplate(pathAnn ? (evalString(pathAnn.value, cls, file) ?? '') : '');
+    const sub = template.path;
     const consumes = mediaTypes(findAnnotation(anns, 'Consumes')?.value, cls, file);
     const produces = mediaTypes(findAnnotation(anns, 'Produces')?.value, cls, file);
     const contentIn = (consumes.length ? consumes : classConsumes)[0];
@@ -151,6 +152,7 @@ export function jaxrsRoutes(cls: ClassInfo, routerId: string, ctx: ExtractContex
         };
       }
     }
+    mergeTemplateParams(route.params, template.params);
     if (validated) route.validated = { exception: 'ConstraintViolationException', evidence: evidenceOf(file.path, validated) };
     if (analysis.thrown.length) route.thrown = analysis.thrown;
     routes.push(route);

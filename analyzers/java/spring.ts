@@ -16,7 +16,7 @@ import { joinPaths } from '../service/paths.js';
 import type { Schema } from '../service/schema.js';
 import { evidenceOf, type SyntaxNode } from '../service/tree-sitter.js';
 import { constraintStatement } from './constraints.js';
-import { defaultFor, docsOf, handlerResponses, mediaTypes, normalizeTemplate, paramSchema, resolvePropertyPlaceholders, returnInfo, type ExtractContext } from './handlers.js';
+import { defaultFor, docsOf, handlerResponses, mediaTypes, mergeTemplateParams, normalizeTemplate, paramSchema, resolvePropertyPlaceholders, returnInfo, type ExtractContext } from './handlers.js';
 import { statusOf } from './responses.js';
 import type { JavaRouteFact } from './facts.js';
 import { annotationsOf, booleanValue, elementsOf, enumName, evalString, evalStrings, findAnnotation, modifierWords, type Annotation, type ClassInfo } from './syntax.js';
@@ -129,9 +129,11 @@ function springRoute(
   }
   const params: ParamFact[] = [...(classMap?.conditions ?? []), ...mapping.conditions];
   const paths: string[] = [];
+  const templateParams: ParamFact[] = [];
   for (const raw of mapping.paths) {
     const n = normalizeTemplate(raw);
     paths.push(n.path);
+    templateParams.push(...n.params.filter((p) => !templateParams.some((t) => t.name === p.name)));
   }
   // Path parameter types come from the @PathVariable declarations below; the template supplies the rest.
   const consumes = mapping.consumes.length ? mapping.consumes : (classMap?.consumes ?? []);
@@ -218,6 +220,7 @@ function springRoute(
       }
     }
   }
+  mergeTemplateParams(params, templateParams);
   if (Object.keys(multipart).length > 0 && !route.body) {
     route.body = { schema: { type: 'object', properties: multipart, ...(multipartRequired.length ? { required: multipartRequired } : {}) } as Schema, contentType: 'multipart/form-data' };
   }

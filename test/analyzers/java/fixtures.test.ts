@@ -8,16 +8,11 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { repoRoot } from '../../helpers/tmp.js';
 import { test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { parse } from 'yaml';
-import { analyze } from '../../../analyzers/analyze.js';
-import { javaFrontend } from '../../../analyzers/java/index.js';
-import { buildOutputs, type RulesDocument } from '../../../analyzers/output.js';
-import { repoRoot } from '../../helpers/tmp.js';
-
-const fixtures = join(repoRoot, 'test', 'fixtures', 'java');
+import { analyzeFixture, fixtures, type Doc } from './harness.js';
 const validateRules = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true }).compile(
   JSON.parse(readFileSync(join(repoRoot, 'specs', 'rules.schema.json'), 'utf8')) as object,
 );
@@ -26,17 +21,6 @@ interface Expected {
   operations: Record<string, { parameters: string[]; statuses: string[] }>;
   details?: Record<string, unknown>;
   schemas?: Record<string, unknown>;
-}
-
-type Doc = {
-  paths: Record<string, Record<string, { parameters?: { name: string; in: string }[]; responses: Record<string, unknown> }>>;
-  components: { schemas: Record<string, unknown> };
-};
-
-export async function analyzeFixture(name: string): Promise<{ doc: Doc; rules: RulesDocument; yaml: string }> {
-  const result = await analyze({ paths: [join(fixtures, name)], frontends: [javaFrontend] });
-  const outputs = buildOutputs(result, { toolVersion: '0.0.0-test' });
-  return { doc: parse(outputs.files['openapi.yaml']) as Doc, rules: outputs.rules, yaml: outputs.files['openapi.yaml'] };
 }
 
 /** True when every key/item of `expected` is in `actual` (arrays: each expected item matches some actual item). */
