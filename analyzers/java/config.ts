@@ -31,6 +31,8 @@ export interface ModuleConfig {
   jaxrsPath?: string;
   jaxrsPathWins?: boolean;
   servlets: ServletDecl[];
+  /** `spring.data.web.pageable.page-parameter` / `size-parameter`. */
+  pageable?: { page?: string; size?: string };
   /** Properties whose value is a path (starts with `/`), for `${prop}` placeholders in mappings. */
   pathProperties?: Record<string, string>;
 }
@@ -72,6 +74,9 @@ export function readJavaConfig(tree: readonly TreeFile[]): JavaContext {
       const jersey = get('spring.jersey.application-path');
       const quarkus = get('quarkus.rest.path', 'quarkus.resteasy.path', 'quarkus.resteasy-reactive.path');
       let used = false;
+      const page = get('spring.data.web.pageable.page-parameter');
+      const size = get('spring.data.web.pageable.size-parameter');
+      if (page || size) (m.pageable = { ...m.pageable, ...(page ? { page } : {}), ...(size ? { size } : {}) }), (used = true);
       for (const [k, v] of props.raw) if (v.startsWith('/')) (m.pathProperties ??= {})[k] ??= v;
       if (context !== undefined && m.contextPath === undefined) (m.contextPath = context), (used = true);
       if (spring !== undefined && m.springPath === undefined) (m.springPath = spring), (used = true);

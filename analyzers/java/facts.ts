@@ -79,6 +79,8 @@ export interface JavaFacts {
   contextPath?: string;
   /** Fields and setters of `@BeanParam` classes, by class simple name. */
   beans: Record<string, ParamFact[]>;
+  /** Spring Data's `Pageable` parameter names when this file renames them (`setPageParameterName`) or the configuration does. */
+  pageableNames?: { page?: string; size?: string; sort?: string };
   /** True when the file imports javax/jakarta.ws.rs (its `NotFoundException` is JAX-RS's). */
   usesJaxrs: boolean;
 }
@@ -91,6 +93,10 @@ export interface JavaRouteFact extends RouteFact {
   validated?: { exception: string; evidence: Evidence };
   /** `@BeanParam` classes, expanded into parameters by the Java link step. */
   beanParams?: string[];
+  /** Takes a Spring Data `Pageable` (its `page`/`size` names may be configured elsewhere). */
+  pageable?: boolean;
+  /** Selected by `params`/`headers` conditions among handlers of the same method and path. */
+  conditioned?: boolean;
 }
 
 export type JavaServiceFacts = ServiceFacts & { routes: JavaRouteFact[]; java?: JavaFacts };

@@ -11,7 +11,7 @@ import type { FileAnalysis, TreeFile } from '../model.js';
 import { emptyFacts } from '../service/facts.js';
 import { createServiceFrontend, type ExtractInput, type Extracted, type ServiceFrontend } from '../service/frontend.js';
 import { createRuleCollector } from '../service/rules.js';
-import { evidenceOf } from '../service/tree-sitter.js';
+import { descendants, evidenceOf, type SyntaxNode } from '../service/tree-sitter.js';
 import { configFor, readJavaConfig, type JavaContext } from './config.js';
 import { isExceptionClass, readExceptionStatuses } from './exceptions.js';
 import { emptyJavaFacts, type ImplementationFact, type JavaFacts, type JavaServiceFacts, type MethodFact } from './facts.js';
@@ -22,7 +22,7 @@ import { analyzeBodies, handlerBodies, localTypes } from './responses.js';
 import { extractRules } from './rules.js';
 import { extractServlet, isServletClass } from './servlet.js';
 import { classMapping, extractSpringController, hasSpringMappings, isSpringController, springRoutes } from './spring.js';
-import { fileConstants, findAnnotation, qualifiedRef, readJavaFile, type ClassInfo } from './syntax.js';
+import { fileConstants, findAnnotation, qualifiedRef, readJavaFile, stringValue, type ClassInfo } from './syntax.js';
 import { extractTypes } from './types.js';
 import { normalizeTemplate } from './handlers.js';
 
@@ -39,6 +39,8 @@ function extract({ path, tree, context }: ExtractInput): Extracted {
   if (config?.jaxrsPath !== undefined) java.jaxrsBase = { path: config.jaxrsPath, wins: !!config.jaxrsPathWins };
   const facts: JavaServiceFacts & { java: JavaFacts } = { ...emptyFacts(file.classes.map((c) => c.qualified)), constants: fileConstants(file), java };
   const diagnostics: Extracted['diagnostics'] = [];
+  const pageable = { ...config?.pageable, ...pageableRenames(tree.rootNode) };
+  if (Object.keys(pageable).length) java.pageableNames = pageable;
   const ruleMap = extractRules(file, collector.add);
   const ctx: ExtractContext = { file, facts, addRule: collector.add, diagnostics, config, rulesOf: (m) => ruleMap.get(m.id) ?? [] };
 
@@ -109,6 +111,19 @@ function extract({ path, tree, context }: ExtractInput): Extracted {
   }
   facts.types = extractTypes(file, collector.add, (c) => notDto.has(c));
   return { facts, rules: collector.rules, diagnostics };
+}
+
+/** `resolver.setPageParameterName("offset")` / `setSizeParameterName("limit")` in a Spring configuration. */
+function pageableRenames(root: SyntaxNode): { page?: string; size?: string } {
+  const out: { page?: string; size?: string } = {};
+  for (const call of descendants(root, 'method_invocation')) {
+    const name = call.childForFieldName('name')?.text;
+    if (name !== 'setPageParameterName' && name !== 'setSizeParameterName') continue;
+    const arg = call.childForFieldName('arguments')?.namedChildren[0];
+    const value = arg?.type === 'string_literal' ? stringValue(arg) : undefined;
+    if (value) out[name === 'setPageParameterName' ? 'page' : 'size'] = value;
+  }
+  return out;
 }
 
 /** Statuses, thrown exceptions and rules of a class's concrete methods, for inherited mappings. */

@@ -37,6 +37,7 @@ export function settleJavaFacts(files: readonly FileAnalysis[]): FileAnalysis[] 
   inheritTemplates(entries);
   applyExceptions(entries);
   expandBeans(entries);
+  renamePageable(entries);
   applyApplicationPaths(entries);
   return out;
 }
@@ -218,6 +219,24 @@ function expandBeans(entries: Entry[]): void {
         const forms = params.filter((p) => p.in === 'form');
         route.params.push(...params.filter((p) => p.in !== 'form'));
         if (forms.length) route.params.push(...forms);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- Spring Data paging
+
+function renamePageable(entries: Entry[]): void {
+  const global = entries.find((e) => e.facts.java.pageableNames)?.facts.java.pageableNames;
+  for (const e of entries) {
+    const names = e.facts.java.pageableNames ?? global;
+    if (!names) continue;
+    for (const route of e.facts.routes) {
+      if (!route.pageable) continue;
+      for (const p of route.params) {
+        if (p.in !== 'query') continue;
+        if (p.name === 'page' && names.page) p.name = names.page;
+        else if (p.name === 'size' && names.size) p.name = names.size;
       }
     }
   }

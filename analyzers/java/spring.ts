@@ -22,8 +22,12 @@ import type { JavaRouteFact } from './facts.js';
 import { annotationsOf, booleanValue, elementsOf, enumName, evalString, evalStrings, findAnnotation, modifierWords, type Annotation, type ClassInfo } from './syntax.js';
 import { isSimpleType, parseType, schemaOf } from './types.js';
 
-const SHORTCUTS: Record<string, HttpMethod> = { GetMapping: 'get', PostMapping: 'post', PutMapping: 'put', DeleteMapping: 'delete', PatchMapping: 'patch' };
-const MAPPINGS = new Set(['RequestMapping', ...Object.keys(SHORTCUTS)]);
+const SHORTCUTS: Record<string, HttpMethod> = {
+  GetMapping: 'get', PostMapping: 'post', PutMapping: 'put', DeleteMapping: 'delete', PatchMapping: 'patch',
+  // Spring 6.1+ serves `@HttpExchange` interfaces implemented by a controller.
+  GetExchange: 'get', PostExchange: 'post', PutExchange: 'put', DeleteExchange: 'delete', PatchExchange: 'patch',
+};
+const MAPPINGS = new Set(['RequestMapping', 'HttpExchange', ...Object.keys(SHORTCUTS)]);
 
 export function isSpringController(c: ClassInfo): boolean {
   return !!findAnnotation(c.annotations, 'RestController', 'Controller');
@@ -49,12 +53,12 @@ function readMapping(a: Annotation, cls: ClassInfo, ctx: ExtractContext): Mappin
   if (SHORTCUTS[a.name]) methods = [SHORTCUTS[a.name]!];
   else {
     for (const e of elementsOf(a.args.get('method'))) {
-      const m = enumName(e)?.toLowerCase();
+      const m = (enumName(e) ?? evalString(e, cls, ctx.file))?.toLowerCase();
       if (m === 'get' || m === 'post' || m === 'put' || m === 'delete' || m === 'patch') methods.push(m);
     }
     if (!a.args.has('method')) anyMethod = true;
   }
-  const raw = [...evalStrings(a.value, cls, file), ...evalStrings(a.args.get('path'), cls, file)];
+  const raw = [...evalStrings(a.value, cls, file), ...evalStrings(a.args.get('path'), cls, file), ...evalStrings(a.args.get('url'), cls, file)];
   const paths = raw.length ? raw.map((p) => resolvePropertyPlaceholders(p, ctx.config)) : [''];
   const conditions: ParamFact[] = [];
   for (const [key, where] of [['params', 'query'], ['headers', 'header']] as const) {
@@ -71,7 +75,7 @@ function readMapping(a: Annotation, cls: ClassInfo, ctx: ExtractContext): Mappin
 
 /** Class-level mapping of a controller or template: prefixes and defaults for its methods. */
 export function classMapping(cls: ClassInfo, ctx: ExtractContext): Mapping | undefined {
-  const a = findAnnotation(cls.annotations, 'RequestMapping');
+  const a = findAnnotation(cls.annotations, 'RequestMapping', 'HttpExchange');
   return a ? readMapping(a, cls, ctx) : undefined;
 }
 
@@ -205,6 +209,7 @@ function springRoute(
       multipart[pname] = schemaOf(type) ?? { type: 'string', format: 'binary' };
       if (booleanValue(part.args.get('required')) !== false) multipartRequired.push(pname);
     } else if (typeName === 'Pageable') {
+      route.pageable = true;
       params.push({ name: 'page', in: 'query', schema: { type: 'integer', minimum: 0 } as Schema }, { name: 'size', in: 'query', schema: { type: 'integer', minimum: 1 } as Schema }, { name: 'sort', in: 'query', schema: { type: 'array', items: { type: 'string' } } as Schema });
     } else if (typeName === 'Sort') {
       params.push({ name: 'sort', in: 'query', schema: { type: 'array', items: { type: 'string' } } as Schema });
@@ -227,6 +232,7 @@ function springRoute(
   if (validated) route.validated = { exception: route.body ? 'MethodArgumentNotValidException' : 'ConstraintViolationException', evidence: evidenceOf(file.path, validated) };
   if (analysis.thrown.length) route.thrown = analysis.thrown;
   if (notes.length) route.notes = notes;
+  if (mapping.conditions.length) route.conditioned = true;
   return route;
 }
 
@@ -263,7 +269,42 @@ export function extractSpringController(cls: ClassInfo, ctx: ExtractContext): vo
   const contextPath = ctx.config?.contextPath ?? '';
   const prefixes = (classMap?.paths ?? ['']).map((p) => joinPaths(contextPath, springPath, normalizeTemplate(p).path));
   facts.routers.push({ id: cls.localName, prefixes: prefixes.map((p) => (p === '/' ? '' : p)), root: true, evidence: evidenceOf(file.path, cls.node), label: cls.name });
-  for (const r of springRoutes(cls, cls.localName, ctx, { template: false })) facts.routes.push(r);
+  for (const r of mergeVariants(springRoutes(cls, cls.localName, ctx, { template: false }))) facts.routes.push(r);
+}
+
+/**
+ * Handlers of one method and path told apart by `params`/`headers` conditions (`params = "author"`)
+ * are one OpenAPI operation: their parameters are united (required only where every variant
+ * requires them), and so are their statuses and rules.
+ */
+export function mergeVariants(routes: JavaRouteFact[]): JavaRouteFact[] {
+  const out: JavaRouteFact[] = [];
+  const byKey = new Map<string, JavaRouteFact[]>();
+  for (const r of routes) {
+    const key = `${r.methods.join(',')} ${r.paths.join(',')}`;
+    const list = byKey.get(key);
+    if (list) list.push(r);
+    else {
+      byKey.set(key, [r]);
+      out.push(r);
+    }
+  }
+  for (const list of byKey.values()) {
+    if (list.length < 2 || !list.some((r) => r.conditioned)) continue;
+    const first = list.find((r) => !r.conditioned) ?? list[0]!;
+    const names = new Map<string, ParamFact>();
+    for (const r of list) for (const p of r.params) if (!names.has(`${p.in}:${p.name}`)) names.set(`${p.in}:${p.name}`, { ...p });
+    for (const [key, p] of names) if (p.required && p.in !== 'path' && !list.every((r) => r.params.some((q) => `${q.in}:${q.name}` === key && q.required))) p.required = false;
+    first.params = [...names.values()];
+    first.responses = list.flatMap((r) => r.responses);
+    first.ruleIds = [...new Set(list.flatMap((r) => r.ruleIds))];
+    first.thrown = list.flatMap((r) => r.thrown ?? []);
+    first.notes = [...(first.notes ?? []), `served by ${list.length} handlers chosen by request parameters or headers: ${list.map((r) => r.handler).join(', ')}`];
+    first.pageable = list.some((r) => r.pageable) || undefined;
+    const at = out.indexOf(list[0]!);
+    out.splice(at, 1, first);
+  }
+  return out;
 }
 
 /** Whether a class declares abstract methods only (an interface) or is abstract. */
