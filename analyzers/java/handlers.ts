@@ -9,12 +9,12 @@ import type { ParamFact, ResponseFact } from '../service/facts.js';
 import { normalizePath } from '../service/paths.js';
 import type { RuleInput } from '../service/rules.js';
 import type { Schema } from '../service/schema.js';
-import type { SyntaxNode } from '../service/tree-sitter.js';
+import { evidenceOf, type SyntaxNode } from '../service/tree-sitter.js';
 import { applyConstraints } from './constraints.js';
 import type { ModuleConfig } from './config.js';
 import type { JavaFacts, JavaServiceFacts } from './facts.js';
 import { analyzeBodies, handlerBodies, localTypes, type BodyAnalysis } from './responses.js';
-import { evalString, evalStrings, enumName, findAnnotation, firstSentence, javadocOf, type Annotation, type ClassInfo, type JavaFile } from './syntax.js';
+import { annotationsOf, evalString, evalStrings, enumName, findAnnotation, firstSentence, javadocOf, parseAnnotation, type Annotation, type ClassInfo, type JavaFile } from './syntax.js';
 import { WRAPPERS, parseType, schemaOf, type JavaType } from './types.js';
 
 export interface ExtractContext {
@@ -105,6 +105,31 @@ export function docsOf(method: SyntaxNode, annotations: readonly Annotation[], s
   return out;
 }
 
+/**
+ * Statuses documented on the handler: Swagger 2 `@ApiResponses({@ApiResponse(code = 404, message = ...)})`
+ * and OpenAPI 3 `@ApiResponse(responseCode = "404", description = ...)`, repeated or grouped.
+ */
+export function documentedResponses(method: SyntaxNode, annotations: readonly Annotation[], scope: ClassInfo, file: JavaFile): ResponseFact[] {
+  const out: ResponseFact[] = [];
+  const read = (a: Annotation): void => {
+    const code = a.args.get('responseCode') ?? a.args.get('code');
+    const raw = code ? (evalString(code, scope, file) ?? code.text) : undefined;
+    if (!raw || !/^([1-5]\d\d|default)$/.test(raw)) return;
+    const description = evalString(a.args.get('description') ?? a.args.get('message'), scope, file);
+    out.push({ status: raw, evidence: evidenceOf(file.path, a.node), ...(description && !description.includes('{{const:') ? { description } : {}) });
+  };
+  for (const a of annotations) {
+    if (a.name === 'ApiResponse') read(a);
+    else if (a.name === 'ApiResponses') {
+      for (const e of a.value?.type === 'element_value_array_initializer' ? a.value.namedChildren : a.value ? [a.value] : []) {
+        if (e.type === 'annotation') read(parseAnnotation(e));
+      }
+    }
+  }
+  void method;
+  return out;
+}
+
 /** Declared return type of a handler, its wrappers and whether it carries its own status. */
 export interface ReturnInfo {
   type?: JavaType;
@@ -146,11 +171,21 @@ export function handlerResponses(
   const bodies = handlerBodies(method, cls);
   const body = analyzeBodies(bodies, { file: ctx.file, cls, method, locals: localTypes(bodies, method) });
   const responses: ResponseFact[] = [];
-  const hasSuccess = body.responses.some((r) => /^2/.test(r.status));
+  const documented = documentedResponses(method, annotationsOf(method), cls, ctx.file);
+  const hasSuccess = body.responses.some((r) => /^2/.test(r.status)) || documented.some((r) => /^2/.test(r.status));
   for (const r of body.responses) {
     const success = /^2/.test(r.status) && r.status !== '204';
     const schema = r.schema ?? (success && declared.schema ? declared.schema : undefined);
     responses.push({ ...r, ...(schema ? { schema } : {}), ...(success && responseContentType ? { contentType: responseContentType } : {}) });
+  }
+  for (const d of documented) {
+    const existing = responses.find((r) => r.status === d.status);
+    if (existing) {
+      if (!existing.description && d.description) existing.description = d.description;
+      continue;
+    }
+    const success = /^2/.test(d.status) && d.status !== '204';
+    responses.push({ ...d, ...(success && declared.schema ? { schema: declared.schema } : {}), ...(success && responseContentType ? { contentType: responseContentType } : {}) });
   }
   if (!hasSuccess) {
     const status = successStatus;

@@ -22,7 +22,7 @@ import { analyzeBodies, handlerBodies, localTypes } from './responses.js';
 import { extractRules } from './rules.js';
 import { extractServlet, isServletClass } from './servlet.js';
 import { classMapping, extractSpringController, hasSpringMappings, isSpringController, springRoutes } from './spring.js';
-import { fileConstants, findAnnotation, qualifiedRef, readJavaFile, stringValue, type ClassInfo } from './syntax.js';
+import { fileConstants, findAnnotation, modifierWords, qualifiedRef, readJavaFile, stringValue, type ClassInfo } from './syntax.js';
 import { extractTypes } from './types.js';
 import { normalizeTemplate } from './handlers.js';
 
@@ -93,7 +93,8 @@ function extract({ path, tree, context }: ExtractInput): Extracted {
       readBean(cls, ctx);
     }
     const supers = [...cls.interfaces, ...(cls.superclass ? [cls.superclass] : [])].filter((s) => !/^(Serializable|Cloneable|Comparable|AutoCloseable|Closeable|Runnable)$/.test(s));
-    if (supers.length > 0 && (framework !== 'unknown' || /(Resource|Controller|Endpoint|Api|Impl|Service)$/.test(cls.name))) {
+    // Any concrete class may implement a resource interface (JAX-RS serves beans implementing them).
+    if (supers.length > 0 && cls.kind === 'class') {
       java.implementations.push({
         ...(router ? { router } : {}),
         className: cls.name,
@@ -131,7 +132,8 @@ function methodFacts(cls: ClassInfo, ctx: ExtractContext): Record<string, Method
   const out: Record<string, MethodFact> = {};
   for (const m of cls.methods) {
     const name = m.childForFieldName('name')?.text;
-    if (!name || !m.childForFieldName('body') || name in out) continue;
+    const words = modifierWords(m);
+    if (!name || !m.childForFieldName('body') || name in out || words.has('static') || words.has('private')) continue;
     const bodies = handlerBodies(m, cls);
     const analysis = analyzeBodies(bodies, { file: ctx.file, cls, method: m, locals: localTypes(bodies, m) });
     out[name] = {

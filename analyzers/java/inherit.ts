@@ -35,6 +35,7 @@ export function settleJavaFacts(files: readonly FileAnalysis[]): FileAnalysis[] 
   }
   resolveConstants(entries);
   inheritTemplates(entries);
+  dropUnmountedSubresources(entries);
   applyExceptions(entries);
   expandBeans(entries);
   renamePageable(entries);
@@ -165,6 +166,28 @@ function mergeResponses(declared: ResponseFact[], body: ResponseFact[]): Respons
   const schema = declared.find((r) => /^2/.test(r.status) && r.schema)?.schema;
   const out = body.map((r) => (/^2/.test(r.status) && r.status !== '204' && !r.schema && schema ? { ...r, schema } : r));
   return hasSuccess ? [...out, ...declared.filter((d) => !/^2/.test(d.status))] : [...declared, ...out];
+}
+
+/**
+ * A JAX-RS class with resource methods but no `@Path` is served only through a sub-resource
+ * locator; when no analyzed locator returns it, its paths are unknown: no operation is invented.
+ */
+function dropUnmountedSubresources(entries: Entry[]): void {
+  const targets = new Set(entries.flatMap((e) => e.facts.mounts.map((m) => m.target.name)));
+  for (const e of entries) {
+    for (const router of e.facts.routers) {
+      if (router.root || targets.has(router.id) || targets.has(router.id.split('.').pop()!)) continue;
+      const routes = e.facts.routes.filter((r) => r.router === router.id);
+      if (routes.length === 0) continue;
+      e.facts.routes = e.facts.routes.filter((r) => r.router !== router.id);
+      e.diagnostics.push({
+        path: e.file.source.path,
+        line: router.evidence.startLine,
+        severity: 'info',
+        message: `${router.label ?? router.id} has resource methods but no @Path, and no analyzed sub-resource locator returns it; its ${routes.length} route${routes.length === 1 ? ' is' : 's are'} left out`,
+      });
+    }
+  }
 }
 
 // ---------------------------------------------------------------- exceptions

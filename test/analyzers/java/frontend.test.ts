@@ -92,3 +92,28 @@ test('ficus analyze on a Java tree: exit 0, valid OpenAPI 3.1, a cached re-run g
   assert.equal(readFileSync(join(out, 'openapi.yaml'), 'utf8'), yaml, 'linked from cached facts: byte-identical');
   assert.ok((parse(yaml) as { paths: Record<string, unknown> }).paths['/api/v1/users/{id}']);
 });
+
+test('a JAX-RS class with resource methods that no locator returns is left out with an info diagnostic; REST client interfaces are not served', async () => {
+  const { doc, rules } = await analyzeFixture('jaxrs-app');
+  assert.deepEqual(rules.diagnostics, [
+    {
+      path: 'src/main/java/org/acme/library/OrphanResource.java',
+      line: 5,
+      severity: 'info',
+      message: 'OrphanResource has resource methods but no @Path, and no analyzed sub-resource locator returns it; its 1 route is left out',
+    },
+  ]);
+  assert.ok(!Object.keys(doc.paths).some((p) => p.includes('remote')));
+});
+
+test('a Spring controller implementing an interface the sources lack (generated at build time) gets a warning, not invented routes', async (t) => {
+  const dir = tempDir(t);
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  mkdirSync(join(dir, 'src'));
+  writeFileSync(join(dir, 'src', 'PetController.java'), 'package x;\nimport org.springframework.web.bind.annotation.*;\n@RestController\n@RequestMapping("/api")\npublic class PetController implements PetsApi {\n  @Override\n  public String listPets() { return ""; }\n}\n');
+  const { analyze } = await import('../../../analyzers/analyze.js');
+  const result = await analyze({ paths: [dir], frontends: [javaFrontend] });
+  const diagnostics = result.files.flatMap((f) => f.diagnostics);
+  assert.equal(result.files.flatMap((f) => f.operations).length, 0);
+  assert.ok(diagnostics.some((d) => d.severity === 'warning' && d.line === 3 && /implements PetsApi, not found in the analyzed sources/.test(d.message)), JSON.stringify(diagnostics));
+});
