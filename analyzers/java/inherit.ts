@@ -26,7 +26,7 @@ export function settleJavaFacts(files: readonly FileAnalysis[]): FileAnalysis[] 
   const out = files.map((f) => {
     const facts = f.facts as JavaServiceFacts | undefined;
     if (!facts?.java || !Array.isArray(facts.routes)) return f;
-    return { ...f, diagnostics: [...f.diagnostics], facts: structuredClone(facts) };
+    return { ...f, diagnostics: [...f.diagnostics], rules: f.rules.map((r) => ({ ...r, effects: [...r.effects] })), facts: structuredClone(facts) };
   });
   const entries: Entry[] = [];
   for (const f of out) {
@@ -211,6 +211,14 @@ function applyExceptions(entries: Entry[]): void {
     return undefined;
   };
   for (const e of entries) {
+    // Rules that throw a mapped exception say which status the client gets.
+    for (const rule of e.file.rules) {
+      const m = /^throw (\w+)/.exec(rule.effects[0] ?? '');
+      const found = m ? statusOf(m[1]!, e.facts.java.usesJaxrs || !supers.has(m[1]!)) : undefined;
+      if (!found) continue;
+      rule.effects[0] = `${rule.effects[0]} → ${found.status}`;
+      rule.statement = `${rule.statement} (status ${found.status})`;
+    }
     for (const route of e.facts.routes) {
       for (const t of route.thrown ?? []) {
         const found = statusOf(t.name, e.facts.java.usesJaxrs || !supers.has(t.name));

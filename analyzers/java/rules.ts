@@ -181,14 +181,19 @@ function orElseThrowRule(node: SyntaxNode, cls: ClassInfo, file: JavaFile, scope
     if (b?.type === 'object_creation_expression') effect = describeException(b, cls, file);
   }
   if (!effect) return undefined;
-  const what = compact(receiver);
+  // `repo.findBySlug(slug).map(a -> ...).orElseThrow(...)`: the lookup is what finds nothing.
+  let lookup = receiver;
+  while (lookup.type === 'method_invocation' && /^(map|flatMap|filter|or)$/.test(lookup.childForFieldName('name')?.text ?? '') && lookup.childForFieldName('object')) {
+    lookup = lookup.childForFieldName('object')!;
+  }
+  const what = compact(lookup);
   return {
     kind: 'validation',
     scope,
     statement: `When ${what} finds nothing, ${effect.startsWith('throw ') ? `${effect.slice(6)} is thrown` : `the request is rejected with ${effect}`}`,
     condition: `${what} is empty`,
     effects: [effect],
-    fields: fieldsOf(receiver),
+    fields: fieldsOf(lookup),
     evidence: [evidenceOf(file.path, node)],
   };
 }

@@ -39,12 +39,13 @@ test('Bean Validation constraints are validation rules on the DTO field lines, t
   assert.equal(email.condition, '@NotNull @Email');
   assert.deepEqual(email.evidence, [{ path: 'src/main/java/com/acme/api/UserDto.java', startLine: 10, endLine: 12 }]);
   assert.equal(email.operation, 'create');
-  const conflict = rules.rules.find((r) => r.effects[0] === 'throw ConflictException("email already registered")')!;
+  const conflict = rules.rules.find((r) => r.effects[0] === 'throw ConflictException("email already registered") → 409')!;
+  assert.equal(conflict.statement, 'When users.exists(user.getEmail()), ConflictException("email already registered") is thrown (status 409)');
   assert.equal(conflict.condition, 'users.exists(user.getEmail())');
   assert.deepEqual(conflict.evidence, [{ path: 'src/main/java/com/acme/api/UserController.java', startLine: 23, endLine: 25 }]);
   assert.equal(conflict.operation, 'create', 'the implementing method of an interface mapping governs the inherited operation');
   const notFound = rules.rules.find((r) => r.condition === 'users.findById(id) is empty')!;
-  assert.deepEqual(notFound.effects, ['throw UserNotFoundException']);
+  assert.deepEqual(notFound.effects, ['throw UserNotFoundException → 404'], 'the status comes from @ResponseStatus on the exception class, in another file');
   assert.deepEqual(notFound.evidence, [{ path: 'src/main/java/com/acme/api/UserController.java', startLine: 18, endLine: 18 }]);
 });
 
