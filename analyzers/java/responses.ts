@@ -8,7 +8,7 @@
 import type { ResponseFact } from '../service/facts.js';
 import type { Schema } from '../service/schema.js';
 import { descendants, evidenceOf, type SyntaxNode } from '../service/tree-sitter.js';
-import { enumName, evalString, intValue, type ClassInfo, type JavaFile } from './syntax.js';
+import { enumName, evalString, intValue, stringValue, type ClassInfo, type JavaFile } from './syntax.js';
 import { parseType, schemaOf, type JavaType } from './types.js';
 
 const STATUS_NAMES: Record<string, number> = {
@@ -134,7 +134,9 @@ export function valueSchema(node: SyntaxNode | undefined, scope: BodyScope): Sch
   if (!node) return undefined;
   if (node.type === 'string_literal') return { type: 'string' };
   if (node.type === 'object_creation_expression') {
-    if (node.namedChildren.some((c) => c.type === 'class_body')) return undefined;
+    const anonymous = node.namedChildren.find((c) => c.type === 'class_body');
+    // `new HashMap<String, Object>() {{ put("article", data); }}`: an object with those keys.
+    if (anonymous) return /Map\b/.test(node.childForFieldName('type')?.text ?? '') ? mapSchema(descendants(anonymous, 'method_invocation').filter((c) => c.childForFieldName('name')?.text === 'put' && !c.childForFieldName('object')), scope) : undefined;
     const t = parseType(node.childForFieldName('type'));
     return t && !/^(HashMap|LinkedHashMap|TreeMap|Map|ArrayList|Object)$/.test(t.name) ? schemaOf(t) : undefined;
   }
@@ -144,7 +146,33 @@ export function valueSchema(node: SyntaxNode | undefined, scope: BodyScope): Sch
     return t && !isOpaqueLocal(t) ? schemaOf(t) : undefined;
   }
   if (node.type === 'cast_expression') return schemaOf(parseType(node.childForFieldName('type')));
+  if (node.type === 'method_invocation') {
+    // `Map.of("user", dto)`, `Collections.singletonMap("user", dto)`.
+    const name = node.childForFieldName('name')?.text;
+    const owner = node.childForFieldName('object')?.text;
+    const args = node.childForFieldName('arguments')?.namedChildren ?? [];
+    if ((owner === 'Map' && name === 'of') || (owner === 'Collections' && name === 'singletonMap') || (owner === 'ImmutableMap' && name === 'of')) {
+      const properties: Record<string, Schema> = {};
+      for (let i = 0; i + 1 < args.length; i += 2) {
+        const key = args[i]!.type === 'string_literal' ? stringValue(args[i]!) : undefined;
+        if (key === undefined) return { type: 'object' };
+        properties[key] = valueSchema(args[i + 1], scope) ?? {};
+      }
+      return { type: 'object', properties } as Schema;
+    }
+  }
   return undefined;
+}
+
+function mapSchema(puts: SyntaxNode[], scope: BodyScope): Schema | undefined {
+  const properties: Record<string, Schema> = {};
+  for (const put of puts) {
+    const [k, v] = put.childForFieldName('arguments')?.namedChildren ?? [];
+    const key = k?.type === 'string_literal' ? stringValue(k) : undefined;
+    if (key === undefined) return { type: 'object' };
+    properties[key] = valueSchema(v, scope) ?? {};
+  }
+  return { type: 'object', properties } as Schema;
 }
 
 function isOpaqueLocal(t: JavaType): boolean {
