@@ -109,7 +109,7 @@ export function docsOf(method: SyntaxNode, annotations: readonly Annotation[], s
  * Statuses documented on the handler: Swagger 2 `@ApiResponses({@ApiResponse(code = 404, message = ...)})`
  * and OpenAPI 3 `@ApiResponse(responseCode = "404", description = ...)`, repeated or grouped.
  */
-export function documentedResponses(method: SyntaxNode, annotations: readonly Annotation[], scope: ClassInfo, file: JavaFile): ResponseFact[] {
+export function documentedResponses(annotations: readonly Annotation[], scope: ClassInfo, file: JavaFile): ResponseFact[] {
   const out: ResponseFact[] = [];
   const read = (a: Annotation): void => {
     const code = a.args.get('responseCode') ?? a.args.get('code');
@@ -126,7 +126,6 @@ export function documentedResponses(method: SyntaxNode, annotations: readonly An
       }
     }
   }
-  void method;
   return out;
 }
 
@@ -171,7 +170,7 @@ export function handlerResponses(
   const bodies = handlerBodies(method, cls);
   const body = analyzeBodies(bodies, { file: ctx.file, cls, method, locals: localTypes(bodies, method) });
   const responses: ResponseFact[] = [];
-  const documented = documentedResponses(method, annotationsOf(method), cls, ctx.file);
+  const documented = documentedResponses(annotationsOf(method), cls, ctx.file);
   const hasSuccess = body.responses.some((r) => /^2/.test(r.status)) || documented.some((r) => /^2/.test(r.status));
   for (const r of body.responses) {
     const success = /^2/.test(r.status) && r.status !== '204';

@@ -29,6 +29,8 @@ import { normalizeTemplate } from './handlers.js';
 /** Bump when the extraction changes: cached results of older versions are redone. */
 export const JAVA_ANALYZER_VERSION = 'java-1';
 
+const TEST_SOURCES = /(^|\/)src\/(test|it|integrationTest|integration-test|testFixtures)\//;
+
 function extract({ path, tree, context }: ExtractInput): Extracted {
   const file = readJavaFile(path, tree.rootNode);
   const config = configFor(context as unknown as JavaContext, path);
@@ -150,7 +152,8 @@ const base = createServiceFrontend({
   language: 'java',
   version: JAVA_ANALYZER_VERSION,
   frameworks: 'Spring MVC, JAX-RS or servlet routes',
-  accepts: (path) => path.toLowerCase().endsWith('.java'),
+  // Test sources (Maven/Gradle `src/test`, `src/it`) declare mock controllers and assertions, not the service.
+  accepts: (path) => path.toLowerCase().endsWith('.java') && !TEST_SOURCES.test(path),
   grammarFor: () => 'java',
   prepare: (tree: readonly TreeFile[]) => readJavaConfig(tree) as Record<string, unknown>,
   extract,

@@ -75,7 +75,7 @@ export function jaxrsTemplate(cls: ClassInfo, ctx: ExtractContext): TemplateFact
 }
 
 export function jaxrsRoutes(cls: ClassInfo, routerId: string, ctx: ExtractContext): JavaRouteFact[] {
-  const { file, facts } = ctx;
+  const { file } = ctx;
   const classConsumes = mediaTypes(findAnnotation(cls.annotations, 'Consumes')?.value, cls, file);
   const classProduces = mediaTypes(findAnnotation(cls.annotations, 'Produces')?.value, cls, file);
   const routes: JavaRouteFact[] = [];
@@ -133,7 +133,7 @@ export function jaxrsRoutes(cls: ClassInfo, routerId: string, ctx: ExtractContex
         const def = evalString(findAnnotation(pAnns, 'DefaultValue')?.value, cls, file);
         const schema = def !== undefined && !def.includes('{{const:') ? ({ ...ps.schema, default: defaultFor(ps.schema, def) } as Schema) : ps.schema;
         route.params.push({ name: pname, in: where, required: where === 'path' || ps.required, schema, evidence: ev });
-        paramRule(ctx, cls, route, pname, ps.constrained, ev);
+        paramRule(ctx, route, pname, ps.constrained, ev);
         continue;
       }
       if (pAnns.some((a) => NOT_ENTITY.has(a.name)) || !type) continue;
@@ -156,7 +156,6 @@ export function jaxrsRoutes(cls: ClassInfo, routerId: string, ctx: ExtractContex
     if (validated) route.validated = { exception: 'ConstraintViolationException', evidence: evidenceOf(file.path, validated) };
     if (analysis.thrown.length) route.thrown = analysis.thrown;
     routes.push(route);
-    void facts;
   }
   return routes;
 }

@@ -195,7 +195,7 @@ function springRoute(
         return;
       }
       params.push({ name: pname, in: where, required, schema, evidence: ev });
-      paramRule(ctx, cls, route, pname, ps.constrained, ev);
+      paramRule(ctx, route, pname, ps.constrained, ev);
     };
     if (path) addParam('path', path);
     else if (query) addParam('query', query);
@@ -246,7 +246,7 @@ const IGNORED_PARAMS = new Set([
 ]);
 
 /** A validation rule for a constrained handler parameter. */
-export function paramRule(ctx: ExtractContext, cls: ClassInfo, route: RouteFact, name: string, c: { clauses: string[]; applied: string[]; messages: string[] }, evidence: RouteFact['evidence']): void {
+export function paramRule(ctx: ExtractContext, route: RouteFact, name: string, c: { clauses: string[]; applied: string[]; messages: string[] }, evidence: RouteFact['evidence']): void {
   if (c.applied.length === 0) return;
   const rule = ctx.addRule({
     kind: 'validation',
@@ -258,7 +258,6 @@ export function paramRule(ctx: ExtractContext, cls: ClassInfo, route: RouteFact,
     evidence: [evidence],
   });
   route.ruleIds.push(rule.id);
-  void cls;
 }
 
 /** Adds a controller's router and routes to the facts. */

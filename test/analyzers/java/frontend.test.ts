@@ -38,6 +38,7 @@ test('the java frontend is registered after cobol and takes .java files only', (
   assert.deepEqual(frontends.map((f) => f.language), ['cobol', 'java']);
   assert.equal(javaFrontend.accepts('src/A.java', ''), true);
   assert.equal(javaFrontend.accepts('src/A.kt', ''), false);
+  assert.equal(javaFrontend.accepts('svc/src/test/java/ApiTest.java', ''), false, 'test sources are not the service');
 });
 
 test('application.properties: relaxed keys, continuation lines, ${...:default} placeholders', () => {
