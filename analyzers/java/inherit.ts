@@ -13,7 +13,10 @@ import type { Diagnostic, FileAnalysis } from '../model.js';
 import type { ResponseFact, RouterFact } from '../service/facts.js';
 import { joinPaths } from '../service/paths.js';
 import type { ExceptionStatusFact, ImplementationFact, JavaFacts, JavaRouteFact, JavaServiceFacts, TemplateFact } from './facts.js';
+import type { TypeFact } from '../service/facts.js';
+import { primitiveSchema, refsIn, typeRef, type Schema } from '../service/schema.js';
 import { JAXRS_EXCEPTIONS } from './responses.js';
+import { TYPE_PARAM } from './types.js';
 
 interface Entry {
   file: FileAnalysis;
@@ -34,6 +37,7 @@ export function settleJavaFacts(files: readonly FileAnalysis[]): FileAnalysis[] 
     if (facts?.java) entries.push({ file: f, facts: facts as Entry['facts'], diagnostics: f.diagnostics });
   }
   resolveConstants(entries);
+  specializeGenerics(entries);
   inheritTemplates(entries);
   dropUnmountedSubresources(entries);
   applyExceptions(entries);
@@ -66,6 +70,47 @@ function resolveConstants(entries: Entry[]): void {
     }
     if (!changed) break;
   }
+}
+
+// ---------------------------------------------------------------- generic DTOs
+
+/**
+ * `Envelope<UserDto>` is referred to as `Envelope_UserDto`: built here from the generic
+ * declaration `Envelope<T>` by putting the argument's schema where its fields use `T`.
+ */
+function specializeGenerics(entries: Entry[]): void {
+  const declared = new Map<string, { entry: Entry; type: TypeFact & { typeParams?: string[] } }>();
+  for (const e of entries) for (const t of e.facts.types) if (!declared.has(t.name)) declared.set(t.name, { entry: e, type: t });
+  const wanted = new Set<string>();
+  for (const e of entries) refsIn([e.facts.routes, e.facts.types], wanted);
+  const pending = [...wanted];
+  while (pending.length > 0) {
+    const name = pending.pop()!;
+    if (declared.has(name) || !name.includes('_')) continue;
+    const [base, ...args] = name.split('_');
+    const generic = declared.get(base!);
+    const params = generic?.type.typeParams;
+    if (!generic || !params || params.length !== args.length) continue;
+    const argSchemas = args.map((a) => primitiveSchema(a) ?? (a === 'UUID' ? ({ type: 'string', format: 'uuid' } as Schema) : typeRef(a)));
+    const schema = substitute(generic.type.schema, (p) => argSchemas[params.indexOf(p)]);
+    const specialized: TypeFact = { name, schema, evidence: generic.type.evidence };
+    generic.entry.facts.types.push(specialized);
+    declared.set(name, { entry: generic.entry, type: specialized });
+    for (const r of refsIn(schema)) if (!declared.has(r)) pending.push(r);
+  }
+}
+
+function substitute(schema: Schema, argOf: (param: string) => Schema | undefined): Schema {
+  const visit = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(visit);
+    if (v && typeof v === 'object') {
+      const param = (v as Record<string, unknown>)[TYPE_PARAM];
+      if (typeof param === 'string') return argOf(param) ?? {};
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, visit(x)]));
+    }
+    return v;
+  };
+  return visit(schema) as Schema;
 }
 
 // ---------------------------------------------------------------- interfaces and abstract classes

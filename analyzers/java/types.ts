@@ -104,6 +104,8 @@ const JDK_EXTRA: Record<string, Schema> = {
 export interface TypeContext {
   /** Type variables in scope (`T` of `class Page<T>`): schema `{}`. */
   typeParams?: ReadonlySet<string>;
+  /** In a generic declaration: write type variables as `{x-ficus-type-param: T}` placeholders. */
+  markTypeParams?: boolean;
 }
 
 /** JSON Schema of a Java type; user types become `$ref`s by simple name. Undefined for `void` and opaque framework types. */
@@ -115,7 +117,7 @@ export function schemaOf(t: JavaType | undefined, ctx: TypeContext = {}): Schema
     return arrayOf(item);
   }
   if (t.wildcard) return t.args[0] ? schemaOf(t.args[0], ctx) : {};
-  if (ctx.typeParams?.has(t.name)) return {};
+  if (ctx.typeParams?.has(t.name)) return ctx.markTypeParams ? ({ [TYPE_PARAM]: t.name } as Schema) : {};
   if (t.name === 'void' || t.name === 'Void') return undefined;
   if (WRAPPERS.has(t.name)) {
     if (t.args.length === 0) return OPAQUE.has(t.name) ? undefined : JDK_EXTRA[t.name] ? { ...JDK_EXTRA[t.name]! } : {};
@@ -149,8 +151,15 @@ export function schemaOf(t: JavaType | undefined, ctx: TypeContext = {}): Schema
   const p = primitiveSchema(t.name);
   if (p) return Object.keys(p).length ? p : undefined;
   if (t.name === '?' || !/^[A-Za-z_$][\w$]*$/.test(t.name)) return {};
+  // `Envelope<UserDto>`: a specialization the Java link step builds from the generic declaration.
+  if (t.args.length > 0 && t.args.every((a) => !a.wildcard && a.args.length === 0 && a.dims === 0 && /^[A-Za-z_$][\w$]*$/.test(a.name) && !ctx.typeParams?.has(a.name))) {
+    return typeRef(`${t.name}_${t.args.map((a) => a.name).join('_')}`);
+  }
   return typeRef(t.name);
 }
+
+/** Marks a generic class's type variable in its schema, for the link step to substitute. */
+export const TYPE_PARAM = 'x-ficus-type-param';
 
 /** True for types a handler parameter binds from a single request value (query, path, header). */
 export function isSimpleType(t: JavaType | undefined): boolean {
@@ -192,7 +201,14 @@ export function extractTypes(file: JavaFile, addRule: (r: RuleInput) => Rule, sk
       continue;
     }
     const built = classSchema(c, file, addRule);
-    out.push({ name: c.name, qualified: c.qualified, schema: built.schema, evidence, ...(built.ruleIds.length ? { ruleIds: built.ruleIds } : {}) });
+    out.push({
+      name: c.name,
+      qualified: c.qualified,
+      schema: built.schema,
+      evidence,
+      ...(built.ruleIds.length ? { ruleIds: built.ruleIds } : {}),
+      ...(c.typeParams.length ? { typeParams: c.typeParams } : {}),
+    } as TypeFact);
   }
   return out;
 }
@@ -234,7 +250,7 @@ function classSchema(c: ClassInfo, file: JavaFile, addRule: (r: RuleInput) => Ru
     const renamed = findAnnotation(anns, 'JsonProperty', 'SerializedName', 'JsonbProperty', 'JsonAlias');
     const jsonName = (renamed && renamed.name !== 'JsonAlias' ? evalString(renamed.value, c, file) : undefined) || member.name;
     if (ignored.has(jsonName)) continue;
-    let schema = schemaOf(parseType(member.type), { typeParams }) ?? {};
+    let schema = schemaOf(parseType(member.type), { typeParams, markTypeParams: c.typeParams.length > 0 }) ?? {};
     const access = enumName(renamed?.args.get('access'));
     if (access === 'READ_ONLY') schema = { ...schema, readOnly: true } as Schema;
     if (access === 'WRITE_ONLY') schema = { ...schema, writeOnly: true } as Schema;
