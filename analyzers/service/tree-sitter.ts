@@ -97,9 +97,9 @@ export function descendants(node: SyntaxNode, types: string | readonly string[],
   if (!cursor.gotoFirstChild()) return out;
   depth = 1;
   for (;;) {
-    const current = cursor.currentNode;
     const type = cursor.nodeType;
-    if (cursor.nodeIsNamed && wanted.has(type)) out.push(current);
+    // Materializing a node object is the costly part of a walk: only for the ones asked for.
+    if (wanted.has(type) && cursor.nodeIsNamed) out.push(cursor.currentNode);
     if (!stop.has(type) && cursor.gotoFirstChild()) {
       depth++;
       continue;
