@@ -146,9 +146,10 @@ export interface HandlerFact {
   /** Ids of rules in this file's result that govern the operations using this handler. */
   ruleIds: string[];
   /**
-   * Other handlers whose params, body (when this one has none), responses and rules also apply:
-   * helpers it calls, request objects the framework builds for it. Names as in `name`; resolved
-   * through `ServiceFacts.inherits`; unknown names are ignored. Their path parameters are not merged.
+   * Other handlers whose params, body (when this one has none) and responses also apply: helpers
+   * it calls, request objects the framework builds for it. Names as in `name`; resolved through
+   * `ServiceFacts.inherits`; unknown names are ignored. Their path parameters are not merged, and
+   * their rules stay unattached (a helper serves many operations).
    */
   calls?: string[];
   /** Every way out renders a page or redirects (`view()`, templates): no API response. */

@@ -168,7 +168,8 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
       for (const p of h.params) if (depth === 0 || p.in !== 'path') params.push(p);
       body ??= h.body;
       responses.push(...h.responses);
-      rules.push({ entry: from, ids: h.ruleIds });
+      // A helper's rules serve every operation calling it: only the handler's own are tied to this one.
+      if (depth === 0) rules.push({ entry: from, ids: h.ruleIds });
       notes.push(...(h.notes ?? []));
       if (depth >= 6) return;
       for (const call of h.calls ?? []) {
@@ -287,6 +288,7 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
       const node = routers.get(`${entry.path}#${route.router}`);
       const routeChains: Chain[] = node ? chainsOf(node, new Set()) : [{ prefix: '', via: [], mounted: true }];
       let first: string | undefined;
+      const bodyTypes = new Set<string>();
       for (const chain of routeChains) {
         for (const rawPath of route.paths.length > 0 ? route.paths : ['']) {
           const path = joinPaths(chain.prefix, expand(rawPath, entry, route.evidence.startLine));
@@ -296,12 +298,12 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
             file.operations.push(op);
             total++;
             first ??= op.operationId;
-            if (op.requestSchema) {
-              for (const t of directRefs(op.requestSchema)) push(typeRuleTargets, `${t}`, op.operationId);
-            }
+            if (op.requestSchema) for (const t of directRefs(op.requestSchema)) bodyTypes.add(t);
           }
         }
       }
+      // One route declared for several methods or paths is one target of its body type's rules.
+      if (first) for (const t of bodyTypes) push(typeRuleTargets, t, first);
       if (first) {
         for (const { entry: owner, ids } of linked.rules) {
           for (const id of ids) {
