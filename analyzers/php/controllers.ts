@@ -116,6 +116,7 @@ function classFacts(cls: SyntaxNode, input: ClassesInput): void {
   }
 
   if (isFormRequest) formRequest(cls, name, qualified, parent, methods, input);
+  filterKeys(cls, name, parent, methods, input);
   if (isResource) {
     const toArray = methods.find((m) => m.childForFieldName('name')?.text === 'toArray');
     const schema = toArray ? returnedArraySchema(toArray) : undefined;
@@ -156,6 +157,35 @@ function formRequest(cls: SyntaxNode, name: string, qualified: string, parent: s
   facts.types.push({ name, qualified, schema, evidence: evidenceOf(path, rulesMethod), ruleIds });
   responses.unshift({ status: '422', description: 'The given data was invalid.', evidence: evidenceOf(path, rulesMethod) });
   handler.body = { schema: typeRef(name) };
+}
+
+/**
+ * Query filter classes (`class ArticleFilter extends Filter { protected function author($name) }`):
+ * a base class that reads the request and calls `$this->$key($value)` for each input key makes
+ * every method of its subclasses an input. The dispatcher's constructor (Laravel builds the filter
+ * for the controller method that type-hints it) calls `<Class>.__filterKeys`, which the link step
+ * dispatches to the subclass the controller named.
+ */
+function filterKeys(cls: SyntaxNode, name: string, parent: string | undefined, methods: SyntaxNode[], input: ClassesInput): void {
+  const { path, facts } = input;
+  const dispatcher = methods.some((m) => /\$this->(\$\w+|\{\$\w+\})\s*\(|call_user_func(_array)?\s*\(\s*\[\s*\$this\s*,\s*\$/.test(m.text)) && /->only\(|->all\(|->input\(|->query\(|request\(\)/.test(cls.text);
+  if (dispatcher) {
+    const ctor = facts.handlers!.find((h) => h.name === `${name}.__construct`);
+    if (ctor) ctor.calls = [...(ctor.calls ?? []), `${name}.__filterKeys`];
+    else facts.handlers!.push({ name: `${name}.__construct`, params: [], responses: [], ruleIds: [], calls: [`${name}.__filterKeys`], evidence: evidenceOf(path, cls) });
+    return;
+  }
+  if (!/Filters?$/.test(name) && !/Filters?$/.test(parent ?? '')) return;
+  const params: HandlerFact['params'] = [];
+  for (const m of methods) {
+    const method = m.childForFieldName('name')?.text ?? '';
+    if (method.startsWith('__') || /^(apply|filter|filters|handle|builder|getFilters|setUp|boot)$/i.test(method)) continue;
+    if (m.namedChildren.some((c) => c.type === 'visibility_modifier' && c.text === 'private')) continue;
+    const required = (m.childForFieldName('parameters')?.namedChildren ?? []).filter((p) => p.type === 'simple_parameter' && !p.childForFieldName('default_value'));
+    if (required.length > 1) continue;
+    params.push({ name: method, in: 'input', evidence: evidenceOf(path, m) });
+  }
+  if (params.length > 0) facts.handlers!.push({ name: `${name}.__filterKeys`, params, responses: [], ruleIds: [], evidence: evidenceOf(path, cls) });
 }
 
 /** The value a method returns: `return [...]`, or `$rules = [...]; return $rules;`. */

@@ -187,7 +187,8 @@ export interface ServiceFacts {
   handlers?: HandlerFact[];
   /**
    * Class (simple name) → classes and traits it inherits members from, nearest first: a handler
-   * `Child.m` not declared is looked up as `Parent.m`.
+   * `Child.m` not declared is looked up as `Parent.m`; an inherited handler's calls to its own
+   * class (`Parent.x`) go to `Child.x` first when the child declares it (virtual dispatch).
    */
   inherits?: Record<string, string[]>;
 }

@@ -164,7 +164,9 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
     const notes = [...(route.notes ?? [])];
     let body = route.body;
     const visited = new Set<HandlerFact>([found.handler]);
-    const visit = (h: HandlerFact, from: Entry, depth: number): void => {
+    // `receiver`: the class the handler was asked of. A method found in an ancestor that calls its
+    // own class's members is dispatched to the receiver's overrides first (virtual dispatch).
+    const visit = (h: HandlerFact, from: Entry, depth: number, receiver: string): void => {
       for (const p of h.params) if (depth === 0 || p.in !== 'path') params.push(p);
       body ??= h.body;
       responses.push(...h.responses);
@@ -172,14 +174,16 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
       if (depth === 0) rules.push({ entry: from, ids: h.ruleIds });
       notes.push(...(h.notes ?? []));
       if (depth >= 6) return;
+      const own = ownerOf(h.name);
       for (const call of h.calls ?? []) {
-        const next = findHandler(call, undefined, from);
+        const virtual = own && receiver !== own && ownerOf(call) === own ? findHandler(`${receiver}.${call.slice(own.length + 1)}`, undefined, from) : undefined;
+        const next = virtual ?? findHandler(call, undefined, from);
         if (!next || visited.has(next.handler)) continue;
         visited.add(next.handler);
-        visit(next.handler, next.entry, depth + 1);
+        visit(next.handler, next.entry, depth + 1, virtual ? receiver : ownerOf(call));
       }
     };
-    visit(found.handler, found.entry, 0);
+    visit(found.handler, found.entry, 0, ownerOf(ref.name));
     const h = found.handler;
     const merged: RouteFact = { ...route, params, responses, ...(body ? { body } : {}), ...(notes.length > 0 ? { notes } : {}) };
     if (!route.summary && h.summary) merged.summary = h.summary;
