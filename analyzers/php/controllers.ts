@@ -139,12 +139,16 @@ function formRequest(cls: SyntaxNode, name: string, qualified: string, parent: s
   facts.handlers!.push(handler);
   const rulesMethod = methods.find((m) => m.childForFieldName('name')?.text === 'rules');
   const returned = rulesMethod ? returnedValue(rulesMethod) : undefined;
-  const fields = returned ? parseRulesArray(returned, path) : undefined;
-  if (!rulesMethod || !fields || fields.length === 0) {
+  // `array_merge(parent::rules(), [...])`: the parent's rules, extended.
+  const merged = returned?.type === 'function_call_expression' && calleeName(returned) === 'array_merge' ? (returned.childForFieldName('arguments')?.namedChildren ?? []).map((a) => a.namedChildren[a.namedChildren.length - 1]!) : undefined;
+  const extendsParent = !!merged?.some((a) => /^parent::rules\(/.test(a.text)) && parent !== undefined;
+  const fields = merged ? merged.flatMap((a) => parseRulesArray(a, path) ?? []) : returned ? parseRulesArray(returned, path) : undefined;
+  if (!rulesMethod || !fields || (fields.length === 0 && !extendsParent)) {
     if (parent && !rulesMethod) handler.calls = [`${parent}.__construct`];
     return;
   }
   let schema = rulesSchema(fields);
+  if (extendsParent) schema = { allOf: [typeRef(parent!), schema] } as Schema;
   // `validationData()` returning `$this->get('article')`: the rules apply under that key.
   const dataMethod = methods.find((m) => m.childForFieldName('name')?.text === 'validationData');
   const wrapped = dataMethod ? /\$this->(?:get|input)\(\s*['"](\w+)['"]/.exec(dataMethod.text)?.[1] : undefined;
@@ -156,7 +160,7 @@ function formRequest(cls: SyntaxNode, name: string, qualified: string, parent: s
   );
   facts.types.push({ name, qualified, schema, evidence: evidenceOf(path, rulesMethod), ruleIds });
   responses.unshift({ status: '422', description: 'The given data was invalid.', evidence: evidenceOf(path, rulesMethod) });
-  handler.body = { schema: typeRef(name) };
+  handler.body = { schema: typeRef(name), input: true };
 }
 
 /**

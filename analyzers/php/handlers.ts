@@ -355,7 +355,7 @@ export function analyzeCode(scope: CodeScope, ctx: HandlerContext): CodeFacts {
   const view = returns.length > 0 && pageReturns.length === returns.length;
 
   let body: BodyFact | undefined;
-  if (validated.length > 0) body = { schema: rulesSchema(validated) };
+  if (validated.length > 0) body = { schema: rulesSchema(validated), input: true };
   else if (jsonBody && Object.keys(jsonBody).length > 0) body = { schema: { type: 'object', properties: jsonBody } as Schema };
 
   const range = 'start' in scope.range ? scope.range : { start: lineOf(scope.range), end: endLineOf(scope.range) };

@@ -78,6 +78,12 @@ export interface BodyFact {
   /** May hold `{ $ref: '#/components/schemas/<TypeName>' }` by simple type name; the link step resolves them. */
   schema: OpenAPIV3_1.SchemaObject;
   contentType?: string;
+  /**
+   * Validated request input rather than a body proper (a Laravel FormRequest or `validate()`): on
+   * GET and DELETE the framework reads it from the query string, so there its top-level
+   * properties are query parameters.
+   */
+  input?: boolean;
 }
 
 export interface ResponseFact {

@@ -409,6 +409,7 @@ function buildOperation(
     } as OpenAPIV3_1.ParameterObject);
   };
   const templateNames = new Set(templateParams(path));
+  const queryBody = route.body?.input && (method === 'get' || method === 'delete') ? route.body : undefined;
   for (const p of route.params) {
     if (p.fromType) {
       const found = resolveType(p.fromType, entry);
@@ -426,6 +427,10 @@ function buildOperation(
     if (p.in === 'path' && !templateNames.has(p.name)) continue;
     add(p);
   }
+  if (queryBody) {
+    const { properties, required } = objectProperties(queryBody.schema, (name) => resolveType(name, entry)?.type.schema);
+    for (const [prop, s] of Object.entries(properties)) if (!templateNames.has(prop)) add({ name: prop, in: 'query', required: required.has(prop), schema: s });
+  }
   for (const name of templateNames) {
     if (!seen.has(`path:${name}`)) add({ name, in: 'path', required: true, schema: { type: 'string' } });
   }
@@ -440,7 +445,7 @@ function buildOperation(
   };
   if (route.description) op.description = route.description;
   if (params.length > 0) op.parameters = params;
-  if (route.body) {
+  if (route.body && !queryBody) {
     op.requestSchema = resolveSchema(route.body.schema);
     if (route.body.contentType && route.body.contentType !== 'application/json') op.requestContentType = route.body.contentType;
   } else if (formFields.length > 0 || inputFields.length > 0) {
@@ -476,6 +481,23 @@ function buildOperation(
   if (!chain.mounted) notes.push(`${chain.via[chain.via.length - 1] ?? route.router} is not mounted by any analyzed file; the path is relative to it`);
   if (notes.length > 0) op.notes = [...new Set(notes)];
   return op;
+}
+
+/** Top-level properties of an object schema, through `$ref`s and `allOf` (an extended type). */
+function objectProperties(schema: Schema, lookup: (name: string) => Schema | undefined, depth = 0): { properties: Record<string, Schema>; required: Set<string> } {
+  const properties: Record<string, Schema> = {};
+  const required = new Set<string>();
+  if (depth > 8) return { properties, required };
+  const name = refName(schema);
+  const s = (name !== undefined ? lookup(name) : schema) as { properties?: Record<string, Schema>; required?: string[]; allOf?: Schema[] } | undefined;
+  for (const part of s?.allOf ?? []) {
+    const inner = objectProperties(part, lookup, depth + 1);
+    Object.assign(properties, inner.properties);
+    for (const r of inner.required) required.add(r);
+  }
+  Object.assign(properties, s?.properties ?? {});
+  for (const r of s?.required ?? []) required.add(r);
+  return { properties, required };
 }
 
 const LOCATION_ORDER: Record<string, number> = { path: 0, query: 1, header: 2, cookie: 3 };
