@@ -14,7 +14,7 @@
  */
 import type { HttpMethod, ParamFact, ResponseFact, ServiceFacts } from '../service/facts.js';
 import { HTTP_METHODS } from '../service/facts.js';
-import { endLineOf, evidenceOf, lineOf, type SyntaxNode } from '../service/tree-sitter.js';
+import { endLineOf, lineOf, type SyntaxNode } from '../service/tree-sitter.js';
 import { analyzeCode, type CodeFacts } from './handlers.js';
 import type { RuleBook } from './rules.js';
 import { calleeName, operatorOf, stringValue, type Names } from './syntax.js';
@@ -80,8 +80,10 @@ export function extractPlainEntry(input: PlainInput): boolean {
     responses: whole.responses.filter((r) => !r.evidence || !inBranch(r.evidence.startLine)).filter((r) => r.status !== '405'),
     ruleIds: [],
   };
-  for (const b of branches) {
-    const code = analyzeCode({ nodes: b.nodes, range: { start: lineOf(b.at), end: endLineOf(b.at) } }, { ...ctx, scope: `${path} ${b.methods.join('|').toUpperCase()}` });
+  // Rules of the shared code govern every branch; they are tied to the first.
+  const sharedRules = whole.ruleIds.filter((id) => !branches.some((b) => input.book.idsWithin(b.range.start, b.range.end).includes(id)));
+  for (const [i, b] of branches.entries()) {
+    const code = analyzeCode({ nodes: b.nodes, range: b.range }, { ...ctx, scope: `${path} ${b.methods.join('|').toUpperCase()}` });
     const params: ParamFact[] = [...code.params.filter((p) => p.in !== 'path'), ...shared.params];
     const responses: ResponseFact[] = [...code.responses, ...shared.responses];
     const body = code.body ?? shared.body;
@@ -94,8 +96,8 @@ export function extractPlainEntry(input: PlainInput): boolean {
       params,
       ...(body ? { body } : {}),
       responses,
-      evidence: evidenceOf(path, b.at),
-      ruleIds: code.ruleIds,
+      evidence: { path, startLine: b.range.start, endLine: b.range.end },
+      ruleIds: i === 0 ? [...sharedRules, ...code.ruleIds] : code.ruleIds,
     });
   }
   return true;
@@ -122,6 +124,8 @@ interface Branch {
   nodes: SyntaxNode[];
   /** The whole branch, for evidence. */
   at: SyntaxNode;
+  /** Lines of the branch's code (a guard's branch is the rest of the file). */
+  range: { start: number; end: number };
 }
 
 /** Branches of a dispatch on the request method, in order; empty when the file has none. */
@@ -145,7 +149,7 @@ function methodBranches(top: readonly SyntaxNode[]): Branch[] {
           if (m && (HTTP_METHODS as readonly string[]).includes(m)) pending.push(m as HttpMethod);
           const body = c.namedChildren.filter((n) => n.id !== c.childForFieldName('value')?.id);
           if (body.length > 0 && pending.length > 0) {
-            out.push({ methods: pending, nodes: body, at: c });
+            out.push({ methods: pending, nodes: body, at: c, range: { start: lineOf(c), end: endLineOf(c) } });
             pending = [];
           }
         }
@@ -159,12 +163,13 @@ function methodBranches(top: readonly SyntaxNode[]): Branch[] {
           const first = parsed[0]!;
           if (first.m!.negated && parsed.length === 1) {
             const rest = nodes.slice(i + 1);
-            out.push({ methods: first.m!.methods, nodes: rest, at: rest.length > 0 ? rest[0]! : st });
+            const at = rest.length > 0 ? rest[0]! : st;
+            out.push({ methods: first.m!.methods, nodes: rest, at, range: { start: lineOf(at), end: endLineOf(rest.length > 0 ? rest[rest.length - 1]! : st) } });
             return;
           }
           for (const b of parsed) {
             if (!b.m || b.m.negated || !b.body) continue;
-            out.push({ methods: b.m.methods, nodes: [b.body], at: b.node });
+            out.push({ methods: b.m.methods, nodes: [b.body], at: b.node, range: { start: lineOf(b.node), end: endLineOf(b.body) } });
           }
           continue;
         }

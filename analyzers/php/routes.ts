@@ -217,6 +217,7 @@ export function extractRoutes(input: RoutesInput): boolean {
     };
     if (routeName) route.operationName = routeName;
     else if (parsed?.ref) route.operationName = operationName(parsed.ref.name);
+    else route.operationName = pathOperationName(methods, paths[0]!);
     if (parsed?.ref) route.handlerRef = parsed.ref;
     if (parsed?.ref) route.dropIfView = true;
     if (parsed?.closure) {
@@ -542,6 +543,13 @@ function middlewareResponses(middleware: readonly string[], evidence: ResponseFa
     else if (/^throttle(:|$)/.test(m)) add('429', 'Too Many Attempts.');
   }
   return out;
+}
+
+/** `GET /users/{id}` → `getUsersId` (one method), `users` for several (the link step adds each method). */
+function pathOperationName(methods: readonly HttpMethod[], path: string): string {
+  const words = path.split(/[^A-Za-z0-9]+/).filter(Boolean);
+  const all = methods.length === 1 ? [methods[0]!, ...words] : words.length > 0 ? words : ['root'];
+  return all.map((w, i) => (i === 0 ? w.toLowerCase() : w[0]!.toUpperCase() + w.slice(1))).join('');
 }
 
 /** `ArticleController.show` → `articleShow`. */

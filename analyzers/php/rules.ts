@@ -102,6 +102,8 @@ export function extractRules(root: SyntaxNode, path: string, book: RuleBook, sco
 
   /** A branch that rejects the request (4xx answer, or an exception with a message). */
   const guard = (ifNode: SyntaxNode, body: SyntaxNode, cond: string, conditions: string[]): void => {
+    // Dispatching on the HTTP method is routing, not a business rule.
+    if (isRequestMethod(ifNode.childForFieldName('condition') ?? ifNode)) return;
     const statements = body.type === 'compound_statement' ? body.namedChildren : [body];
     for (const st of statements) {
       const r = rejection(st);
@@ -114,7 +116,7 @@ export function extractRules(root: SyntaxNode, path: string, book: RuleBook, sco
         condition: cond,
         effects: [effect],
         fields: fieldsIn(ifNode.childForFieldName('condition')),
-        evidence: [evidenceOf(path, ifNode, st)],
+        evidence: [evidenceOf(path, ifNode, body)],
         path: conditions,
       });
       return;

@@ -293,6 +293,8 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
       const routeChains: Chain[] = node ? chainsOf(node, new Set()) : [{ prefix: '', via: [], mounted: true }];
       let first: string | undefined;
       const bodyTypes = new Set<string>();
+      const declaredType = route.body ? refName(route.body.schema) : undefined;
+      if (declaredType !== undefined) bodyTypes.add(declaredType);
       for (const chain of routeChains) {
         for (const rawPath of route.paths.length > 0 ? route.paths : ['']) {
           const path = joinPaths(chain.prefix, expand(rawPath, entry, route.evidence.startLine));
