@@ -209,6 +209,8 @@ function methodResponse(node: SyntaxNode): ResponseAt | undefined {
     }
   }
   if (scope === 'View' && name === 'make') return { status: 200, page: 'view' };
+  // Template engines (Slim's PhpRenderer, Twig, Plates): `->render($response, 'index.phtml')`.
+  if ((name === 'render' || name === 'fetch') && args.some((a) => /\.(phtml|twig|html?|php|tpl|latte)$/.test(stringValue(a.value) ?? ''))) return { status: 200, page: 'view' };
   if (scope === 'Inertia' && name === 'render') return { status: 200, page: 'view' };
   if (scope === 'Redirect') return { status: 302, page: 'redirect' };
   if (/^(find|first|sole)OrFail$|^sole$/.test(name)) return { status: 404, message: 'not found' };

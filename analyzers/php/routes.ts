@@ -149,7 +149,9 @@ export function extractRoutes(input: RoutesInput): boolean {
       inner = applyAttributes(inner, after);
       const body = bodyArg?.value;
       if (body && (body.type === 'anonymous_function' || body.type === 'arrow_function')) {
-        inner = { ...inner, registrars: new Set([...inner.registrars, ...closureParams(body)]) };
+        // Slim 3 binds the group closure's `$this` to the app.
+        const self = chain.rootKind === 'static' ? [] : ['this'];
+        inner = { ...inner, registrars: new Set([...inner.registrars, ...closureParams(body), ...self]) };
         const block = body.childForFieldName('body');
         if (block) visit(block, inner, inMethod);
       } else if (body && !input.loader) {
@@ -190,7 +192,8 @@ export function extractRoutes(input: RoutesInput): boolean {
     if (methods.length === 0) return;
     const uri = uriText(uriArg?.value);
     if (uri === undefined) return unresolved(node, 'route path');
-    addRoute(methods, uri, actionArg?.value, scoped, after, node);
+    // Slim/FastRoute optional segments: `/users[/{id}]` is `/users` and `/users/{id}`.
+    for (const variant of optionalSegments(uri)) addRoute(methods, variant, actionArg?.value, scoped, after, node);
   };
 
   const addRoute = (methods: HttpMethod[], uri: string, action: SyntaxNode | undefined, group: Group, modifiers: ChainCall[], node: SyntaxNode, extra: Partial<RouteFact> = {}): void => {
@@ -490,6 +493,15 @@ function uriText(node: SyntaxNode | undefined): string | undefined {
     return l !== undefined && r !== undefined ? l + r : undefined;
   }
   return undefined;
+}
+
+/** Expands FastRoute's trailing optional segments (`/a[/{b}[/{c}]]`), longest first. */
+function optionalSegments(uri: string): string[] {
+  const open = uri.indexOf('[');
+  if (open < 0 || !uri.endsWith(']') || /\{[^}]*\[/.test(uri.slice(0, open + 1))) return [uri];
+  const head = uri.slice(0, open);
+  const inner = uri.slice(open + 1, -1);
+  return [...optionalSegments(inner).map((i) => head + i), head || '/'];
 }
 
 /** Joins two raw Laravel path pieces with one `/`, no leading/trailing slash. */
