@@ -12,6 +12,7 @@ import type { HandlerFact, ServiceFacts } from '../service/facts.js';
 import type { Schema } from '../service/schema.js';
 import { typeRef, arrayOf } from '../service/schema.js';
 import { evidenceOf, type SyntaxNode } from '../service/tree-sitter.js';
+import { extractAttributeRoutes } from './attribute-routes.js';
 import { analyzeFunction, docSummary } from './handlers.js';
 import { valueSchema } from './responses.js';
 import type { RuleBook } from './rules.js';
@@ -24,6 +25,8 @@ export interface ClassesInput {
   names: Names;
   book: RuleBook;
   facts: ServiceFacts;
+  /** Prefix of attribute routes declared in this file's directory (Spatie, Symfony). */
+  attributePrefix: string;
 }
 
 const CLASS_TYPES = ['class_declaration', 'trait_declaration', 'enum_declaration'];
@@ -116,6 +119,7 @@ function classFacts(cls: SyntaxNode, input: ClassesInput): void {
   }
 
   if (isFormRequest) formRequest(cls, name, qualified, parent, methods, input);
+  if (/#\[/.test(cls.text)) extractAttributeRoutes(cls, name, qualified, names, path, facts, input.attributePrefix);
   filterKeys(cls, name, parent, methods, input);
   if (isResource) {
     const toArray = methods.find((m) => m.childForFieldName('name')?.text === 'toArray');

@@ -19,7 +19,7 @@ import { createServiceFrontend, type Extracted, type ExtractInput } from '../ser
 import { createRuleCollector } from '../service/rules.js';
 import type { SyntaxNode } from '../service/tree-sitter.js';
 import { extractClasses } from './controllers.js';
-import { isRoutingLoader, readLaravelRouting, routeFilePrefix, type LaravelRouting } from './laravel-config.js';
+import { attributeDirPrefix, isRoutingLoader, readLaravelRouting, routeFilePrefix, type LaravelRouting } from './laravel-config.js';
 import { extractPlainEntry } from './plain.js';
 import { createRuleBook, extractRules } from './rules.js';
 import { extractRoutes } from './routes.js';
@@ -56,9 +56,9 @@ export const phpFrontend = createServiceFrontend({
     const book = createRuleBook((r) => collector.add(r));
     const names = namesOf(root);
     extractRules(root, path, book, (node) => scopeOf(node, path));
-    extractClasses({ path, root, names, book, facts });
     const routing = (input.context as PhpContext).laravelRouting;
-    const routes = extractRoutes({ path, root, names, book, facts, diagnostics, filePrefix: routeFilePrefix(path, routing), loader: isRoutingLoader(path) });
+    extractClasses({ path, root, names, book, facts, attributePrefix: attributeDirPrefix(path, routing) ?? '' });
+    const routes = facts.routes.length > 0 || extractRoutes({ path, root, names, book, facts, diagnostics, filePrefix: routeFilePrefix(path, routing), loader: isRoutingLoader(path) });
     if (!routes) extractPlainEntry({ path, root, names, book, facts });
     return { facts, rules: collector.rules, diagnostics };
   },

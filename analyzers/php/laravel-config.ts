@@ -17,6 +17,13 @@ export interface LaravelRouting {
   prefixes: Record<string, string>;
   /** Laravel application roots (root-relative, `''` for the analyzed root) that are Lumen. */
   lumen: string[];
+  /**
+   * Directories (root-relative, no trailing `/`) whose controllers declare routes as attributes,
+   * with the prefix they are registered under: Spatie's `registerDirectory(app_path('Http/Controllers/Api'))`
+   * in a `Route::prefix('api')` group or `config/route-attributes.php`, Symfony's
+   * `config/routes.yaml` (`resource: ../src/Controller/`, `prefix: /api`).
+   */
+  attributeDirs: Record<string, string>;
 }
 
 const LOADERS = /(^|\/)(app\/Providers\/[\w/]*\.php|bootstrap\/app\.php)$/;
@@ -29,15 +36,31 @@ export function isRoutingLoader(path: string): boolean {
 export function readLaravelRouting(tree: readonly TreeFile[]): LaravelRouting {
   const prefixes: Record<string, string> = {};
   const lumen: string[] = [];
+  const attributeDirs: Record<string, string> = {};
   for (const file of tree) {
-    if (!isRoutingLoader(file.path)) continue;
-    const text = file.read();
-    if (!text || !/routes[/\\]/.test(text)) {
-      if (text && /Laravel\\Lumen\\Application/.test(text)) lumen.push(appRoot(file.path));
+    if (/(^|\/)config\/route-attributes\.php$/.test(file.path)) {
+      const root = file.path.replace(/(^|\/)config\/route-attributes\.php$/, '');
+      for (const m of (file.read() ?? '').matchAll(/app_path\(\s*['"]([^'"]+)['"]\s*\)\s*(?:=>\s*\[([^\]]*)\])?/g)) {
+        const prefix = /['"]prefix['"]\s*=>\s*['"]([^'"]*)['"]/.exec(m[2] ?? '')?.[1] ?? '';
+        attributeDirs[join(root, `app/${m[1]!.replace(/\/$/, '')}`)] = slash(prefix);
+      }
       continue;
     }
+    if (/(^|\/)config\/routes(\/[\w.-]+)?\.ya?ml$/.test(file.path)) {
+      symfonyRoutes(file.path, file.read() ?? '', attributeDirs);
+      continue;
+    }
+    if (!isRoutingLoader(file.path)) continue;
+    const text = file.read();
+    if (!text) continue;
     const root = appRoot(file.path);
     if (/Laravel\\Lumen\\Application/.test(text)) lumen.push(root);
+    for (const m of text.matchAll(/registerDirectory\(\s*app_path\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+      const statement = statementBefore(text, m.index!);
+      const prefix = /prefix\s*\(\s*['"]([^'"]*)['"]\s*\)/.exec(statement)?.[1] ?? '';
+      attributeDirs[join(root, `app/${m[1]!.replace(/\/$/, '')}`)] = slash(prefix);
+    }
+    if (!/routes[/\\]/.test(text)) continue;
     // Laravel 11: withRouting(web: ..., api: ..., apiPrefix: '...').
     const withRouting = /withRouting\s*\(([\s\S]*?)\)\s*(->|;)/.exec(text);
     if (withRouting) {
@@ -56,7 +79,34 @@ export function readLaravelRouting(tree: readonly TreeFile[]): LaravelRouting {
       prefixes[file] = prefix !== undefined ? slash(prefix) : (prefixes[file] ?? '');
     }
   }
-  return { prefixes, lumen };
+  return { prefixes, lumen, attributeDirs };
+}
+
+/** The prefix of the attribute-routed directory holding `path`, longest first; undefined when none. */
+export function attributeDirPrefix(path: string, routing: LaravelRouting | undefined): string | undefined {
+  let best: string | undefined;
+  let bestLength = -1;
+  for (const [dir, prefix] of Object.entries(routing?.attributeDirs ?? {})) {
+    if ((dir === '' || path.startsWith(`${dir}/`)) && dir.length > bestLength) {
+      best = prefix;
+      bestLength = dir.length;
+    }
+  }
+  return best;
+}
+
+/** Symfony `config/routes.yaml` blocks: `resource: ../src/Controller/` (or `path:`) with `prefix:`. */
+function symfonyRoutes(path: string, text: string, into: Record<string, string>): void {
+  const configDir = path.slice(0, Math.max(0, path.lastIndexOf('/')));
+  for (const block of text.split(/\n(?=\S)/)) {
+    const resource = /resource:[ \t]*(?:\{\s*path:\s*)?['"]?([^'"\s,}]+)/.exec(block)?.[1] ?? /\n\s+path:\s*['"]?([^'"\s]+)/.exec(block)?.[1];
+    if (!resource || !/\.\.|src\//.test(resource)) continue;
+    const prefix = /\bprefix:\s*['"]?([^'"\s]*)/.exec(block)?.[1] ?? '';
+    const projectRel = resource.replace(/^%kernel\.project_dir%\/?/, '');
+    const base = projectRel !== resource ? configDir.replace(/\/?config(\/routes)?$/, '') : configDir;
+    const dir = normalize(base ? `${base}/${projectRel}` : projectRel).replace(/\/$/, '');
+    into[dir === '.' ? '' : dir] = slash(prefix);
+  }
 }
 
 /** The prefix of a route file: as loaded, else Laravel's defaults. */

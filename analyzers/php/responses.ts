@@ -114,6 +114,12 @@ export function responseAt(node: SyntaxNode): ResponseAt | undefined {
       return creationResponse(node);
     case 'throw_expression': {
       const created = node.namedChildren[0];
+      // Symfony's AbstractController: `throw $this->createNotFoundException('...')`.
+      if (created?.type === 'member_call_expression') {
+        const name = calleeName(created);
+        const status = name === 'createNotFoundException' ? 404 : name === 'createAccessDeniedException' ? 403 : undefined;
+        return status ? { status, ...msg(argsOf(created)[0]?.value), exception: status === 404 ? 'NotFoundHttpException' : 'AccessDeniedException' } : undefined;
+      }
       if (created?.type !== 'object_creation_expression') return undefined;
       return thrown(created);
     }
