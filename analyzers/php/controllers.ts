@@ -66,6 +66,7 @@ function classFacts(cls: SyntaxNode, input: ClassesInput): void {
       const t = d.childForFieldName('type');
       if (t?.type === 'named_type' || t?.type === 'optional_type') for (const el of d.namedChildren.filter((n) => n.type === 'property_element')) propertyTypes.set(el.namedChildren[0]?.text.replace(/^\$/, '') ?? '', names.simple(t.text.replace(/^\?/, '')));
     }
+    if (d.type === 'property_declaration') middlewareTable(d, input);
     if (d.type === 'const_declaration') {
       for (const el of d.namedChildren.filter((n) => n.type === 'const_element')) {
         const [k, v] = el.namedChildren;
@@ -112,7 +113,9 @@ function classFacts(cls: SyntaxNode, input: ClassesInput): void {
       evidence: evidenceOf(path, m),
     };
     if (code.body) handler.body = code.body;
-    if (code.calls.length > 0) handler.calls = code.calls;
+    // Laravel builds the controller for each request: its constructor runs before the action.
+    const calls = method !== '__construct' && !m.namedChildren.some((c) => c.type === 'static_modifier') ? [...code.calls, `${name}.__construct`] : code.calls;
+    if (calls.length > 0) handler.calls = calls;
     if (code.view) handler.view = true;
     if (code.summary) handler.summary = code.summary;
     facts.handlers.push(handler);
@@ -235,6 +238,32 @@ function propertySchema(node: SyntaxNode): Schema {
     if (cls && /Resource$/.test(cls)) return arrayOf(typeRef(cls));
   }
   return {} as Schema;
+}
+
+/**
+ * The HTTP kernel's middleware tables (`$middlewareAliases`/`$routeMiddleware`: alias → class,
+ * `$middlewareGroups`: group → members) as handlers `middleware:<name>` calling the classes'
+ * `handle`, so routes naming an alias get what the middleware reads and answers.
+ */
+function middlewareTable(property: SyntaxNode, input: ClassesInput): void {
+  const el = property.namedChildren.find((n) => n.type === 'property_element');
+  const name = el?.namedChildren[0]?.text.replace(/^\$/, '');
+  if (!el || !name || !/^(middlewareAliases|routeMiddleware|middlewareGroups)$/.test(name)) return;
+  const value = el.namedChildren[el.namedChildren.length - 1];
+  for (const e of arrayEntries(value) ?? []) {
+    const alias = stringValue(e.key);
+    if (!alias) continue;
+    const targets = name === 'middlewareGroups' ? (arrayEntries(e.value) ?? []).map((x) => x.value) : [e.value];
+    const calls = targets
+      .map((t) => {
+        const cls = classNameOf(t);
+        if (cls) return `${cls.split('\\').pop()}.handle`;
+        const s = stringValue(t);
+        return s ? (s.includes('\\') ? `${s.split('\\').pop()}.handle` : `middleware:${s.split(':')[0]}`) : undefined;
+      })
+      .filter((c): c is string => c !== undefined);
+    if (calls.length > 0) input.facts.handlers!.push({ name: `middleware:${alias}`, params: [], responses: [], ruleIds: [], calls, evidence: evidenceOf(input.path, e.key ?? e.value) });
+  }
 }
 
 /** `define('API_PREFIX', '/api')` at top level. */

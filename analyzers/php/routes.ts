@@ -239,7 +239,10 @@ export function extractRoutes(input: RoutesInput): boolean {
         route.handlerRef = { name: handlerName };
       }
     }
-    if (g.middleware.length > 0) route.notes = [`middleware: ${[...new Set(g.middleware)].join(', ')}`];
+    if (g.middleware.length > 0) {
+      route.notes = [`middleware: ${[...new Set(g.middleware)].join(', ')}`];
+      route.calls = middlewareCalls(g.middleware);
+    }
     ensureRouter();
     facts.routes.push(route);
   };
@@ -293,7 +296,7 @@ export function extractRoutes(input: RoutesInput): boolean {
         handlerRef: ref,
         dropIfView: true,
         requireHandler: true,
-        ...(g.middleware.length > 0 ? { notes: [`middleware: ${[...new Set(g.middleware)].join(', ')}`] } : {}),
+        ...(g.middleware.length > 0 ? { notes: [`middleware: ${[...new Set(g.middleware)].join(', ')}`], calls: middlewareCalls(g.middleware) } : {}),
       });
     }
   };
@@ -377,7 +380,7 @@ export function extractRoutes(input: RoutesInput): boolean {
           break;
         }
         case 'middleware':
-          g = { ...g, middleware: [...g.middleware, ...c.args.flatMap((a) => stringList(a.value) ?? [])] };
+          g = { ...g, middleware: [...g.middleware, ...c.args.flatMap((a) => middlewareNames(a.value))] };
           break;
         case 'namespace': {
           const ns = stringValue(a0);
@@ -541,6 +544,23 @@ function normalized(raw: string, wheres: Record<string, string>): { paths: strin
   const last = n.params[n.params.length - 1];
   if (last?.optional && n.path.endsWith(`/{${last.name}}`)) paths.push(n.path.slice(0, -`/{${last.name}}`.length));
   return { paths: paths.map((p) => p || '/'), params };
+}
+
+/** Middleware as written: aliases (`auth:api`) and classes (`EnsureToken::class` → `class:EnsureToken`). */
+function middlewareNames(node: SyntaxNode): string[] {
+  const one = (n: SyntaxNode): string | undefined => stringValue(n) ?? (classNameOf(n) ? `class:${classNameOf(n)!.split('\\').pop()}` : undefined);
+  const entries = arrayEntries(node);
+  if (entries) return entries.map((e) => one(e.value)).filter((v): v is string => v !== undefined);
+  const v = one(node);
+  return v ? [v] : [];
+}
+
+/**
+ * The handlers route middleware runs: `middleware:<alias>` (declared by the HTTP kernel, see
+ * `controllers.ts`) or the class's `handle` method.
+ */
+export function middlewareCalls(middleware: readonly string[]): string[] {
+  return [...new Set(middleware.map((m) => (m.startsWith('class:') ? `${m.slice(6)}.handle` : `middleware:${m.split(':')[0]}`)))];
 }
 
 /** Statuses that route middleware answers with before the handler runs. */

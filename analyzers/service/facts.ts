@@ -122,6 +122,11 @@ export interface RouteFact {
    * body, responses and rules into this route's.
    */
   handlerRef?: HandlerRef;
+  /**
+   * Handlers that also run for this route (route middleware, before-filters), merged like a
+   * handler's `calls`: their query/header params and responses, not their path params or rules.
+   */
+  calls?: string[];
   /** Not an API operation when the handler only renders pages (a Laravel web route whose controller returns `view()`). */
   dropIfView?: boolean;
   /**

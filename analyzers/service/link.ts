@@ -152,18 +152,16 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
   const withHandler = (route: RouteFact, entry: Entry): { route: RouteFact; rules: { entry: Entry; ids: string[] }[]; evidence: Evidence[] } | undefined => {
     const rules = [{ entry, ids: route.ruleIds }];
     const ref = route.handlerRef;
-    if (!ref) return { route, rules, evidence: [] };
-    const found = findHandler(ref.name, ref.qualified, entry);
-    if (!found) {
-      if (route.requireHandler && ownerKnown(ref.name)) return undefined;
-      return { route: { ...route, notes: [...(route.notes ?? []), `handler ${ref.qualified ?? ref.name} not found in the analyzed files; parameters and responses come from the route declaration only`] }, rules, evidence: [] };
-    }
-    if (route.dropIfView && found.handler.view) return undefined;
+    if (!ref && !route.calls?.length) return { route, rules, evidence: [] };
+    const found = ref ? findHandler(ref.name, ref.qualified, entry) : undefined;
+    if (ref && !found && route.requireHandler && ownerKnown(ref.name)) return undefined;
+    if (route.dropIfView && found?.handler.view) return undefined;
     const params = [...route.params];
     const responses = [...route.responses];
     const notes = [...(route.notes ?? [])];
+    if (ref && !found) notes.push(`handler ${ref.qualified ?? ref.name} not found in the analyzed files; parameters and responses come from the route declaration only`);
     let body = route.body;
-    const visited = new Set<HandlerFact>([found.handler]);
+    const visited = new Set<HandlerFact>(found ? [found.handler] : []);
     // `receiver`: the class the handler was asked of. A method found in an ancestor that calls its
     // own class's members is dispatched to the receiver's overrides first (virtual dispatch).
     const visit = (h: HandlerFact, from: Entry, depth: number, receiver: string): void => {
@@ -183,9 +181,16 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
         visit(next.handler, next.entry, depth + 1, virtual ? receiver : ownerOf(call));
       }
     };
-    visit(found.handler, found.entry, 0, ownerOf(ref.name));
-    const h = found.handler;
-    const merged: RouteFact = { ...route, params, responses, ...(body ? { body } : {}), ...(notes.length > 0 ? { notes } : {}) };
+    if (found) visit(found.handler, found.entry, 0, ownerOf(ref!.name));
+    for (const call of route.calls ?? []) {
+      const next = findHandler(call, undefined, entry);
+      if (!next || visited.has(next.handler)) continue;
+      visited.add(next.handler);
+      visit(next.handler, next.entry, 1, ownerOf(call));
+    }
+    const merged: RouteFact = { ...route, params, responses, ...(body ? { body } : {}), ...(notes.length > 0 ? { notes: [...new Set(notes)] } : {}) };
+    const h = found?.handler;
+    if (!h) return { route: merged, rules, evidence: [] };
     if (!route.summary && h.summary) merged.summary = h.summary;
     if (!route.description && h.description) merged.description = h.description;
     const same = h.evidence.path === route.evidence.path && h.evidence.startLine === route.evidence.startLine;
@@ -388,9 +393,13 @@ function buildOperation(
   const seen = new Set<string>();
   const add = (p: ParamFact): void => {
     if (p.in === 'input') {
-      // Query string on methods without a body, a body property otherwise.
+      // Query string on methods without a body; on the others a body property, or, when the
+      // route declares a body without that property, the query string.
       if (method === 'get' || method === 'delete') p = { ...p, in: 'query' };
-      else {
+      else if (route.body) {
+        if (declaredBody().has(p.name)) return;
+        p = { ...p, in: 'query' };
+      } else {
         if (!inputFields.some((f) => f.name === p.name)) inputFields.push(p);
         return;
       }
@@ -410,6 +419,8 @@ function buildOperation(
       schema: resolveSchema(p.schema ?? { type: 'string' }),
     } as OpenAPIV3_1.ParameterObject);
   };
+  let bodyProps: Set<string> | undefined;
+  const declaredBody = (): Set<string> => (bodyProps ??= new Set(Object.keys(objectProperties(route.body!.schema, (name) => resolveType(name, entry)?.type.schema).properties)));
   const templateNames = new Set(templateParams(path));
   const queryBody = route.body?.input && (method === 'get' || method === 'delete') ? route.body : undefined;
   for (const p of route.params) {
