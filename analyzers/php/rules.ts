@@ -112,7 +112,7 @@ export function extractRules(root: SyntaxNode, path: string, book: RuleBook, sco
       book.add({
         kind: 'validation',
         scope: scopeOf(ifNode),
-        statement: `Rejects the request${r.exception && r.status >= 500 ? ` with ${r.exception}` : ` with ${r.status}`}${r.message ? ` "${r.message}"` : ''} when ${cond}`,
+        statement: `${r.exception && r.status >= 500 ? `Fails with ${r.exception}` : `Rejects the request with ${r.status}`}${r.message ? ` "${r.message}"` : ''} when ${cond}`,
         condition: cond,
         effects: [effect],
         fields: fieldsIn(ifNode.childForFieldName('condition')),
@@ -133,7 +133,7 @@ export function extractRules(root: SyntaxNode, path: string, book: RuleBook, sco
     book.add({
       kind: 'validation',
       scope: scopeOf(call),
-      statement: `Rejects the request with ${r.exception && r.status >= 500 ? r.exception : r.status}${r.message ? ` "${r.message}"` : ''} when ${cond}`,
+      statement: `${r.exception && r.status >= 500 ? `Fails with ${r.exception}` : `Rejects the request with ${r.status}`}${r.message ? ` "${r.message}"` : ''} when ${cond}`,
       condition: cond,
       effects: [effectText(r)],
       fields: fieldsIn(r.guard.condition),
