@@ -5,6 +5,7 @@
 import { cobolFrontend } from './cobol/index.js';
 import { javaFrontend } from './java/index.js';
 import type { Frontend } from './model.js';
+import { phpFrontend } from './php/index.js';
 
 /** Every built-in frontend. */
-export const frontends: readonly Frontend[] = Object.freeze([cobolFrontend, javaFrontend]);
+export const frontends: readonly Frontend[] = Object.freeze([cobolFrontend, javaFrontend, phpFrontend]);

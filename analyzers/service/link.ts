@@ -3,13 +3,17 @@
  * operations. It follows mounts from roots down to each router (`app.use('/api', users)` in one
  * file, `router.get('/:id')` in another → `GET /api/{id}`), substitutes constants used as paths,
  * resolves DTO types by name into `components.schemas`, turns declared parameters and bodies
- * into OpenAPI, makes operation ids unique, and ties each route's rules to its operation. It
- * reads no files and parses nothing: everything comes from the cached facts.
+ * into OpenAPI, makes operation ids unique, and ties each route's rules to its operation. Routes
+ * whose handler is declared in another file (`RouteFact.handlerRef`: a Laravel controller method
+ * named in a route file) get that handler's params, body, responses and rules merged in, following
+ * the helpers it calls and the classes it inherits from (`HandlerFact.calls`, `ServiceFacts.inherits`).
+ * It reads no files and parses nothing: everything comes from the cached facts.
  */
 import { dirname } from 'node:path/posix';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import type { Diagnostic, FileAnalysis, Operation } from '../model.js';
-import type { MountFact, ParamFact, RouteFact, RouterFact, ServiceFacts, SymbolRef, TypeFact } from './facts.js';
+import type { Evidence } from '../model.js';
+import type { HandlerFact, MountFact, ParamFact, RouteFact, RouterFact, ServiceFacts, SymbolRef, TypeFact } from './facts.js';
 import { joinPaths, templateParams } from './paths.js';
 import { mapRefs, refName, refsIn, type Schema } from './schema.js';
 
@@ -54,7 +58,20 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
   const modules = new Map<string, Entry[]>();
   const types = new Map<string, { entry: Entry; type: TypeFact }[]>();
   const constants = new Map<string, string[]>();
+  const handlers = new Map<string, { entry: Entry; handler: HandlerFact }[]>();
+  const handlerOwners = new Set<string>();
+  const inherits = new Map<string, string[]>();
   for (const entry of entries) {
+    for (const h of entry.facts.handlers ?? []) {
+      push(handlers, h.name, { entry, handler: h });
+      if (h.qualified && h.qualified !== h.name) push(handlers, h.qualified, { entry, handler: h });
+      handlerOwners.add(ownerOf(h.name));
+    }
+    for (const [cls, parents] of Object.entries(entry.facts.inherits ?? {})) {
+      const list = inherits.get(cls) ?? [];
+      for (const p of parents) if (!list.includes(p)) list.push(p);
+      inherits.set(cls, list);
+    }
     for (const router of entry.facts.routers) {
       const node = { key: `${entry.path}#${router.id}`, entry, router };
       routers.set(node.key, node);
@@ -102,6 +119,82 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
     if (all.length === 1) return all[0];
     const dir = dirname(from.path);
     return all.find((t) => t.entry === from) ?? all.find((t) => dirname(t.entry.path) === dir) ?? all[0];
+  };
+
+  // A handler by qualified name, then simple name (same file, same directory, first), then as
+  // inherited from the owner's parents and traits.
+  const findHandler = (name: string, qualified: string | undefined, from: Entry, seen: Set<string> = new Set()): { entry: Entry; handler: HandlerFact } | undefined => {
+    const pick = (list: { entry: Entry; handler: HandlerFact }[]): { entry: Entry; handler: HandlerFact } | undefined => {
+      if (list.length <= 1) return list[0];
+      const dir = dirname(from.path);
+      return list.find((h) => h.entry === from) ?? list.find((h) => dirname(h.entry.path) === dir) ?? list[0];
+    };
+    if (qualified) {
+      const q = pick((handlers.get(qualified) ?? []).filter((h) => h.handler.qualified === qualified));
+      if (q) return q;
+    }
+    const direct = pick((handlers.get(name) ?? []).filter((h) => h.handler.name === name));
+    if (direct) return direct;
+    const owner = ownerOf(name);
+    const member = name.slice(owner.length + 1);
+    if (!owner || !member) return undefined;
+    seen.add(owner);
+    for (const parent of inherits.get(owner) ?? []) {
+      if (seen.has(parent)) continue;
+      const found = findHandler(`${parent}.${member}`, undefined, from, seen);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  const ownerKnown = (name: string): boolean => handlerOwners.has(ownerOf(name)) || inherits.has(ownerOf(name));
+
+  /** The route with its handler's facts merged in, the rules that govern it, or undefined when it is no operation. */
+  const withHandler = (route: RouteFact, entry: Entry): { route: RouteFact; rules: { entry: Entry; ids: string[] }[]; evidence: Evidence[] } | undefined => {
+    const rules = [{ entry, ids: route.ruleIds }];
+    const ref = route.handlerRef;
+    if (!ref && !route.calls?.length) return { route, rules, evidence: [] };
+    const found = ref ? findHandler(ref.name, ref.qualified, entry) : undefined;
+    if (ref && !found && route.requireHandler && ownerKnown(ref.name)) return undefined;
+    if (route.dropIfView && found?.handler.view) return undefined;
+    const params = [...route.params];
+    const responses = [...route.responses];
+    const notes = [...(route.notes ?? [])];
+    if (ref && !found) notes.push(`handler ${ref.qualified ?? ref.name} not found in the analyzed files; parameters and responses come from the route declaration only`);
+    let body = route.body;
+    const visited = new Set<HandlerFact>(found ? [found.handler] : []);
+    // `receiver`: the class the handler was asked of. A method found in an ancestor that calls its
+    // own class's members is dispatched to the receiver's overrides first (virtual dispatch).
+    const visit = (h: HandlerFact, from: Entry, depth: number, receiver: string): void => {
+      for (const p of h.params) if (depth === 0 || p.in !== 'path') params.push(p);
+      body ??= h.body;
+      responses.push(...h.responses);
+      // A helper's rules serve every operation calling it: only the handler's own are tied to this one.
+      if (depth === 0) rules.push({ entry: from, ids: h.ruleIds });
+      notes.push(...(h.notes ?? []));
+      if (depth >= 6) return;
+      const own = ownerOf(h.name);
+      for (const call of h.calls ?? []) {
+        const virtual = own && receiver !== own && ownerOf(call) === own ? findHandler(`${receiver}.${call.slice(own.length + 1)}`, undefined, from) : undefined;
+        const next = virtual ?? findHandler(call, undefined, from);
+        if (!next || visited.has(next.handler)) continue;
+        visited.add(next.handler);
+        visit(next.handler, next.entry, depth + 1, virtual ? receiver : ownerOf(call));
+      }
+    };
+    if (found) visit(found.handler, found.entry, 0, ownerOf(ref!.name));
+    for (const call of route.calls ?? []) {
+      const next = findHandler(call, undefined, entry);
+      if (!next || visited.has(next.handler)) continue;
+      visited.add(next.handler);
+      visit(next.handler, next.entry, 1, ownerOf(call));
+    }
+    const merged: RouteFact = { ...route, params, responses, ...(body ? { body } : {}), ...(notes.length > 0 ? { notes: [...new Set(notes)] } : {}) };
+    const h = found?.handler;
+    if (!h) return { route: merged, rules, evidence: [] };
+    if (!route.summary && h.summary) merged.summary = h.summary;
+    if (!route.description && h.description) merged.description = h.description;
+    const same = h.evidence.path === route.evidence.path && h.evidence.startLine === route.evidence.startLine;
+    return { route: merged, rules, evidence: same ? [] : [h.evidence] };
   };
 
   const constant = (name: string, from: Entry): string | undefined => {
@@ -186,31 +279,48 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
 
   const typeRuleTargets = new Map<string, string[]>();
   let total = 0;
+  const rulesByFile = new Map<number, Map<string, FileAnalysis['rules'][number]>>();
+  const rulesOf = (e: Entry): Map<string, FileAnalysis['rules'][number]> => {
+    let m = rulesByFile.get(e.index);
+    if (!m) {
+      m = new Map(out[e.index]!.rules.map((r) => [r.id, r]));
+      rulesByFile.set(e.index, m);
+    }
+    return m;
+  };
   for (const entry of entries) {
     const file = out[entry.index]!;
-    const rulesById = new Map(file.rules.map((r) => [r.id, r]));
-    for (const route of entry.facts.routes) {
+    for (const declared of entry.facts.routes) {
+      const linked = withHandler(declared, entry);
+      if (!linked) continue;
+      const route = linked.route;
       const node = routers.get(`${entry.path}#${route.router}`);
       const routeChains: Chain[] = node ? chainsOf(node, new Set()) : [{ prefix: '', via: [], mounted: true }];
       let first: string | undefined;
+      const bodyTypes = new Set<string>();
+      const declaredType = route.body ? refName(route.body.schema) : undefined;
+      if (declaredType !== undefined) bodyTypes.add(declaredType);
       for (const chain of routeChains) {
         for (const rawPath of route.paths.length > 0 ? route.paths : ['']) {
           const path = joinPaths(chain.prefix, expand(rawPath, entry, route.evidence.startLine));
           for (const method of route.methods) {
             const op = buildOperation(route, method, path, chain, entry, resolveType, uniqueId(nameFor(route, method, route.methods.length > 1)));
+            op.evidence.push(...linked.evidence);
             file.operations.push(op);
             total++;
             first ??= op.operationId;
-            if (op.requestSchema) {
-              for (const t of directRefs(op.requestSchema)) push(typeRuleTargets, `${t}`, op.operationId);
-            }
+            if (op.requestSchema) for (const t of directRefs(op.requestSchema)) bodyTypes.add(t);
           }
         }
       }
+      // One route declared for several methods or paths is one target of its body type's rules.
+      if (first) for (const t of bodyTypes) push(typeRuleTargets, t, first);
       if (first) {
-        for (const id of route.ruleIds) {
-          const rule = rulesById.get(id);
-          if (rule && rule.operation === null) rule.operation = first;
+        for (const { entry: owner, ids } of linked.rules) {
+          for (const id of ids) {
+            const rule = rulesOf(owner).get(id);
+            if (rule && rule.operation === null) rule.operation = first;
+          }
         }
       }
     }
@@ -279,8 +389,21 @@ function buildOperation(
   // Parameters: declared ones, properties of parameter objects, then any template name left.
   const params: OpenAPIV3_1.ParameterObject[] = [];
   const formFields: ParamFact[] = [];
+  const inputFields: ParamFact[] = [];
   const seen = new Set<string>();
   const add = (p: ParamFact): void => {
+    if (p.in === 'input') {
+      // Query string on methods without a body; on the others a body property, or, when the
+      // route declares a body without that property, the query string.
+      if (method === 'get' || method === 'delete') p = { ...p, in: 'query' };
+      else if (route.body) {
+        if (declaredBody().has(p.name)) return;
+        p = { ...p, in: 'query' };
+      } else {
+        if (!inputFields.some((f) => f.name === p.name)) inputFields.push(p);
+        return;
+      }
+    }
     if (p.in === 'form') {
       formFields.push(p);
       return;
@@ -296,7 +419,10 @@ function buildOperation(
       schema: resolveSchema(p.schema ?? { type: 'string' }),
     } as OpenAPIV3_1.ParameterObject);
   };
+  let bodyProps: Set<string> | undefined;
+  const declaredBody = (): Set<string> => (bodyProps ??= new Set(Object.keys(objectProperties(route.body!.schema, (name) => resolveType(name, entry)?.type.schema).properties)));
   const templateNames = new Set(templateParams(path));
+  const queryBody = route.body?.input && (method === 'get' || method === 'delete') ? route.body : undefined;
   for (const p of route.params) {
     if (p.fromType) {
       const found = resolveType(p.fromType, entry);
@@ -314,6 +440,10 @@ function buildOperation(
     if (p.in === 'path' && !templateNames.has(p.name)) continue;
     add(p);
   }
+  if (queryBody) {
+    const { properties, required } = objectProperties(queryBody.schema, (name) => resolveType(name, entry)?.type.schema);
+    for (const [prop, s] of Object.entries(properties)) if (!templateNames.has(prop)) add({ name: prop, in: 'query', required: required.has(prop), schema: s });
+  }
   for (const name of templateNames) {
     if (!seen.has(`path:${name}`)) add({ name, in: 'path', required: true, schema: { type: 'string' } });
   }
@@ -328,18 +458,18 @@ function buildOperation(
   };
   if (route.description) op.description = route.description;
   if (params.length > 0) op.parameters = params;
-  if (route.body) {
+  if (route.body && !queryBody) {
     op.requestSchema = resolveSchema(route.body.schema);
     if (route.body.contentType && route.body.contentType !== 'application/json') op.requestContentType = route.body.contentType;
-  } else if (formFields.length > 0) {
+  } else if (formFields.length > 0 || inputFields.length > 0) {
     const properties: Record<string, Schema> = {};
     const required: string[] = [];
-    for (const f of formFields) {
+    for (const f of formFields.length > 0 ? [...formFields, ...inputFields] : inputFields) {
       properties[f.name] = resolveSchema(f.schema ?? { type: 'string' });
       if (f.required) required.push(f.name);
     }
     op.requestSchema = { type: 'object', properties, ...(required.length ? { required } : {}) } as Schema;
-    op.requestContentType = 'application/x-www-form-urlencoded';
+    if (formFields.length > 0) op.requestContentType = 'application/x-www-form-urlencoded';
   }
   const responses: NonNullable<Operation['responses']> = {};
   for (const r of route.responses) {
@@ -364,6 +494,23 @@ function buildOperation(
   if (!chain.mounted) notes.push(`${chain.via[chain.via.length - 1] ?? route.router} is not mounted by any analyzed file; the path is relative to it`);
   if (notes.length > 0) op.notes = [...new Set(notes)];
   return op;
+}
+
+/** Top-level properties of an object schema, through `$ref`s and `allOf` (an extended type). */
+function objectProperties(schema: Schema, lookup: (name: string) => Schema | undefined, depth = 0): { properties: Record<string, Schema>; required: Set<string> } {
+  const properties: Record<string, Schema> = {};
+  const required = new Set<string>();
+  if (depth > 8) return { properties, required };
+  const name = refName(schema);
+  const s = (name !== undefined ? lookup(name) : schema) as { properties?: Record<string, Schema>; required?: string[]; allOf?: Schema[] } | undefined;
+  for (const part of s?.allOf ?? []) {
+    const inner = objectProperties(part, lookup, depth + 1);
+    Object.assign(properties, inner.properties);
+    for (const r of inner.required) required.add(r);
+  }
+  Object.assign(properties, s?.properties ?? {});
+  for (const r of s?.required ?? []) required.add(r);
+  return { properties, required };
 }
 
 const LOCATION_ORDER: Record<string, number> = { path: 0, query: 1, header: 2, cookie: 3 };
@@ -414,6 +561,12 @@ const STATUS_TEXT: Record<string, string> = {
 };
 export function describeStatus(status: string): string {
   return STATUS_TEXT[status] ?? (status === 'default' ? 'Other responses' : `Status ${status}`);
+}
+
+/** `UserController` of `UserController.show` (`''` for a bare name). */
+function ownerOf(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return dot < 0 ? '' : name.slice(0, dot);
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

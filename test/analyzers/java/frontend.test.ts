@@ -35,7 +35,9 @@ test('broken syntax: a warning with the lines, no crash, and the routes of the p
 });
 
 test('the java frontend is registered after cobol and takes .java files only', () => {
-  assert.deepEqual(frontends.map((f) => f.language), ['cobol', 'java']);
+  const languages = frontends.map((f) => f.language);
+  assert.equal(languages[0], 'cobol');
+  assert.ok(languages.includes('java'));
   assert.equal(javaFrontend.accepts('src/A.java', ''), true);
   assert.equal(javaFrontend.accepts('src/A.kt', ''), false);
   assert.equal(javaFrontend.accepts('svc/src/test/java/ApiTest.java', ''), false, 'test sources are not the service');
