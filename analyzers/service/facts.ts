@@ -34,6 +34,13 @@ export interface RouterFact {
   evidence: Evidence;
   /** Human name for notes and tags, e.g. `UserController`, `users blueprint`. */
   label?: string;
+  /**
+   * Served only where something mounts it (a Django view or DRF viewset that a URLconf names, a
+   * Flask `MethodView` that `add_url_rule` registers): no operation when no analyzed file does.
+   */
+  mountedOnly?: boolean;
+  /** Typed parameters of the template parameters in `prefixes` (`url_prefix='/orgs/<int:org>'`). */
+  params?: ParamFact[];
 }
 
 /** How another file refers to a router or type: a name, optionally from a module. */
@@ -53,6 +60,13 @@ export interface MountFact {
   prefixes: PathText[];
   target: SymbolRef;
   evidence: Evidence;
+  /** Typed parameters of the template parameters in `prefixes` (Django `path('<int:pk>/', View.as_view())`). */
+  params?: ParamFact[];
+  /**
+   * When set, every route below this mount ends with a slash (true) or without one (false),
+   * whatever its own path says: the mounting router decides (DRF `DefaultRouter(trailing_slash=False)`).
+   */
+  trailingSlash?: boolean;
 }
 
 export type ParamLocation = 'path' | 'query' | 'header' | 'cookie' | 'form';

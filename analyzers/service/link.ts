@@ -37,6 +37,10 @@ interface Chain {
   /** Routers on the way, outermost first (labels), for notes. */
   via: string[];
   mounted: boolean;
+  /** Typed parameters the prefixes on the way declare (`MountFact.params`, `RouterFact.params`). */
+  params: ParamFact[];
+  /** Set by the innermost mount that decides the trailing slash (`MountFact.trailingSlash`). */
+  trailingSlash?: boolean;
 }
 
 /** Links the results of one frontend's files (same order in and out). */
@@ -150,13 +154,20 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
     let bases: Chain[] = [];
     const incoming = mountsOf.get(node.key) ?? [];
     if (incoming.length === 0 || visiting.has(node.key)) {
-      bases = [{ prefix: '', via: [], mounted: node.router.root }];
+      bases = [{ prefix: '', via: [], mounted: node.router.root, params: [] }];
     } else {
       visiting.add(node.key);
       for (const { parent, mount } of incoming) {
         for (const p of chainsOf(parent, visiting)) {
           for (const mp of mount.prefixes.length > 0 ? mount.prefixes : ['']) {
-            bases.push({ prefix: joinPaths(p.prefix, expand(mp, parent.entry, mount.evidence.startLine)), via: [...p.via, parent.router.label ?? parent.router.id], mounted: true });
+            const trailingSlash = mount.trailingSlash ?? p.trailingSlash;
+            bases.push({
+              prefix: joinPaths(p.prefix, expand(mp, parent.entry, mount.evidence.startLine)),
+              via: [...p.via, parent.router.label ?? parent.router.id],
+              mounted: true,
+              params: [...p.params, ...(mount.params ?? [])],
+              ...(trailingSlash !== undefined ? { trailingSlash } : {}),
+            });
           }
         }
       }
@@ -169,7 +180,7 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
         const prefix = joinPaths(b.prefix, expand(o, node.entry, node.router.evidence.startLine));
         if (seen.has(prefix)) continue;
         seen.add(prefix);
-        result.push({ prefix: prefix === '/' && o === '' && b.prefix === '' ? '' : prefix, via: [...b.via, label], mounted: b.mounted });
+        result.push({ ...b, prefix: prefix === '/' && o === '' && b.prefix === '' ? '' : prefix, via: [...b.via, label], params: [...b.params, ...(node.router.params ?? [])] });
       }
     }
     chains.set(node.key, result);
@@ -191,11 +202,13 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
     const rulesById = new Map(file.rules.map((r) => [r.id, r]));
     for (const route of entry.facts.routes) {
       const node = routers.get(`${entry.path}#${route.router}`);
-      const routeChains: Chain[] = node ? chainsOf(node, new Set()) : [{ prefix: '', via: [], mounted: true }];
+      let routeChains: Chain[] = node ? chainsOf(node, new Set()) : [{ prefix: '', via: [], mounted: true, params: [] }];
+      // A view that only a URLconf makes reachable has no operation until one mounts it.
+      if (node?.router.mountedOnly) routeChains = routeChains.filter((c) => c.mounted);
       let first: string | undefined;
       for (const chain of routeChains) {
         for (const rawPath of route.paths.length > 0 ? route.paths : ['']) {
-          const path = joinPaths(chain.prefix, expand(rawPath, entry, route.evidence.startLine));
+          const path = withTrailingSlash(joinPaths(chain.prefix, expand(rawPath, entry, route.evidence.startLine)), chain.trailingSlash);
           for (const method of route.methods) {
             const op = buildOperation(route, method, path, chain, entry, resolveType, uniqueId(nameFor(route, method, route.methods.length > 1)));
             file.operations.push(op);
@@ -314,6 +327,7 @@ function buildOperation(
     if (p.in === 'path' && !templateNames.has(p.name)) continue;
     add(p);
   }
+  for (const p of chain.params) if (p.in !== 'path' || templateNames.has(p.name)) add(p);
   for (const name of templateNames) {
     if (!seen.has(`path:${name}`)) add({ name, in: 'path', required: true, schema: { type: 'string' } });
   }
@@ -369,6 +383,12 @@ function buildOperation(
 const LOCATION_ORDER: Record<string, number> = { path: 0, query: 1, header: 2, cookie: 3 };
 function order(p: OpenAPIV3_1.ParameterObject): number {
   return LOCATION_ORDER[p.in] ?? 9;
+}
+
+function withTrailingSlash(path: string, trailingSlash: boolean | undefined): string {
+  if (trailingSlash === true && !path.endsWith('/')) return `${path}/`;
+  if (trailingSlash === false && path.length > 1 && path.endsWith('/')) return path.slice(0, -1);
+  return path;
 }
 
 function nameFor(route: RouteFact, method: string, several: boolean): string {
