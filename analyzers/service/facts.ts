@@ -41,6 +41,12 @@ export interface RouterFact {
   mountedOnly?: boolean;
   /** Typed parameters of the template parameters in `prefixes` (`url_prefix='/orgs/<int:org>'`). */
   params?: ParamFact[];
+  /**
+   * The router is another file's, imported here to declare routes on (Flask `from . import bp`
+   * then `@bp.route`, FastAPI `from .api import router`): its routes follow that router's
+   * prefixes and mounts, as if mounted on it with no prefix. Give it `prefixes: ['']`.
+   */
+  sameAs?: SymbolRef;
 }
 
 /** How another file refers to a router or type: a name, optionally from a module. */

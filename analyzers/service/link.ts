@@ -145,6 +145,21 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
     }
   }
 
+  // Routers declared on another file's router (`sameAs`) hang below it without a prefix.
+  for (const entry of entries) {
+    for (const router of entry.facts.routers) {
+      if (!router.sameAs) continue;
+      const self = routers.get(`${entry.path}#${router.id}`)!;
+      const target = resolveRouter(router.sameAs, entry);
+      if (!target || target.key === self.key) {
+        const what = `${router.sameAs.module ? `${router.sameAs.module}:` : ''}${router.sameAs.name}`;
+        entry.diagnostics.push({ path: entry.path, line: router.evidence.startLine, severity: 'warning', message: `routes are declared here on ${what}, but no router of that name was found in the analyzed files; their paths lack its prefixes` });
+        continue;
+      }
+      push(mountsOf, self.key, { parent: target, mount: { parent: target.router.id, prefixes: [''], target: router.sameAs, evidence: router.evidence } });
+    }
+  }
+
   const chains = new Map<string, Chain[]>();
   const chainsOf = (node: RouterNode, visiting: Set<string>): Chain[] => {
     const memo = chains.get(node.key);
