@@ -4,6 +4,7 @@
  */
 import { cobolFrontend } from './cobol/index.js';
 import type { Frontend } from './model.js';
+import { pythonFrontend } from './python/index.js';
 
 /** Every built-in frontend. */
-export const frontends: readonly Frontend[] = Object.freeze([cobolFrontend]);
+export const frontends: readonly Frontend[] = Object.freeze([cobolFrontend, pythonFrontend]);

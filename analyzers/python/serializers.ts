@@ -1,0 +1,3 @@
+import type { PyContext } from './context.js';
+
+export function extractSerializers(_ctx: PyContext): void {}
