@@ -10,10 +10,12 @@
  */
 import type { FrontendContext } from '../model.js';
 import { createServiceFrontend, type Extracted, type ExtractInput } from '../service/frontend.js';
-import { createContext } from './context.js';
+import { extractViewClasses, type ViewDecorator } from './class-views.js';
+import { createContext, type PyContext } from './context.js';
 import { extractDjango } from './django.js';
+import { decorateApiView, extractDrf, isDrfView } from './drf.js';
 import { extractFastApi } from './fastapi.js';
-import { extractFlask } from './flask.js';
+import { decorate as decorateFlaskView, extractFlask, usesFlask } from './flask.js';
 import { moduleInfo } from './modules.js';
 import { extractModels } from './models.js';
 import { emptyProjectIndex, scanProject, type ProjectIndex } from './project.js';
@@ -40,7 +42,9 @@ export function extractPython({ path, tree, context }: ExtractInput): Extracted 
   extractSerializers(ctx);
   extractFlask(ctx);
   extractFastApi(ctx);
+  extractDrf(ctx);
   extractDjango(ctx);
+  extractViewClasses(ctx, (name) => viewDecorator(name, ctx));
   // Class attributes (`Settings.api_prefix`) also answer to their simple name, for
   // `settings.api_prefix` on an instance in another file.
   const constants = Object.fromEntries(ctx.constants);
@@ -50,6 +54,13 @@ export function extractPython({ path, tree, context }: ExtractInput): Extracted 
   }
   ctx.facts.constants = constants;
   return { facts: ctx.facts, rules: ctx.rules.rules, diagnostics: ctx.diagnostics };
+}
+
+/** DRF API views get serializers, pagination and filters; Flask views their extensions' decorators. */
+function viewDecorator(className: string, ctx: PyContext): ViewDecorator | undefined {
+  if (isDrfView(className, ctx)) return (route, view, name, cls) => decorateApiView(route, view, name, cls, ctx);
+  if (usesFlask(ctx)) return (route, view) => decorateFlaskView(route, view.fn, ctx, view.method);
+  return undefined;
 }
 
 export const pythonFrontend = createServiceFrontend({
