@@ -162,6 +162,18 @@ function definedMethods(className: string, ctx: PyContext): Set<string> {
   return out;
 }
 
+/** A method of the class or of its nearest ancestor in this file that defines it. */
+function inheritedMethod(className: string, cls: SyntaxNode, name: string, ctx: PyContext): SyntaxNode | undefined {
+  const own = ownMethod(cls, name);
+  if (own) return own;
+  for (const a of ctx.ancestorsOf(className)) {
+    const local = ctx.classes.get(a);
+    const m = local ? ownMethod(local, name) : undefined;
+    if (m) return m;
+  }
+  return undefined;
+}
+
 function ownMethod(cls: SyntaxNode, name: string): SyntaxNode | undefined {
   return classMethods(cls).find((m) => m.childForFieldName('name')?.text === name);
 }
@@ -275,7 +287,7 @@ function drfDecorate(route: RouteFact, className: string, cls: SyntaxNode, actio
     route.params.push(...filterParams(className, ctx));
     // `get_queryset`/`filter_queryset` read query parameters for the list.
     for (const helper of ['get_queryset', 'filter_queryset']) {
-      const h = ownMethod(cls, helper);
+      const h = inheritedMethod(className, cls, helper, ctx);
       if (!h) continue;
       const facts = readHandler(h, ctx, { scope: `${className}.${helper}` });
       for (const p of facts.params) if (!route.params.some((q) => q.in === p.in && q.name === p.name)) route.params.push(p);

@@ -283,12 +283,13 @@ function readSignature(fn: SyntaxNode, pathNames: ReadonlySet<string>, ctx: PyCo
       bodyParts.push({ name: alias ?? p.name, schema, required, embed: literalValue(kw.get('embed')) === true, kind: kind === 'Body' ? 'json' : kind === 'Form' ? 'form' : 'file' });
       continue;
     }
-    if (annotationName === 'UploadFile') {
+    if (/\bUploadFile\b/.test(p.annotation?.text ?? '')) {
       bodyParts.push({ name: p.name, schema: info.array ? arrayOf({ type: 'string', format: 'binary' }) : { type: 'string', format: 'binary' }, required, embed: false, kind: 'file' });
       continue;
     }
-    // No marker: a model is the body, anything simple (or an enum) is a query parameter.
-    if (annotationName && isBodyModel(annotationName, ctx)) {
+    // No marker: a model, a dict or a list is the body; anything scalar (or an enum) is a query parameter.
+    const type = (info.schema as { type?: unknown }).type;
+    if ((annotationName && isBodyModel(annotationName, ctx)) || (!annotationName && (type === 'object' || info.array))) {
       bodyParts.push({ name: p.name, schema: info.schema, required: required && !info.nullable, embed: false, kind: 'json' });
       continue;
     }

@@ -90,9 +90,10 @@ function objectType(name: string, cls: SyntaxNode, kind: ModelKind, ctx: PyConte
       const rule = ctx.rules.add({
         kind: 'validation',
         scope: name,
-        statement: `${name}.${f.name} must be ${f.constraints.map((c) => c.words).join(' and ')}${kind === 'pydantic' ? ' (else the request is rejected with 422)' : ''}.`,
+        statement: `${name}.${f.name} must be ${f.constraints.map((c) => c.words).join(' and ')}.`,
         condition: f.constraints.map((c) => `${c.keyword}=${typeof c.value === 'string' ? JSON.stringify(c.value) : c.value}`).join(', '),
-        effects: [kind === 'pydantic' ? '422 validation error' : 'validation error'],
+        // pydantic raises ValidationError; FastAPI answers 422 when the model is a request body.
+        effects: ['ValidationError'],
         fields: [f.name],
         evidence: [ctx.evidence(f.statement)],
       });
@@ -106,7 +107,7 @@ function objectType(name: string, cls: SyntaxNode, kind: ModelKind, ctx: PyConte
     const targets = deco.type === 'call' ? callArgs(deco).positional.flatMap((p) => stringList(p)) : [];
     const method = m.childForFieldName('name')?.text ?? 'validator';
     const subject = targets.length > 0 ? targets.map((t) => `${name}.${t}`).join(', ') : name;
-    ruleIds.push(...functionRules(m, ctx, { scope: `${name}.${method}`, mode: 'validator', subject, validatorStatus: kind === 'pydantic' ? 422 : 400 }));
+    ruleIds.push(...functionRules(m, ctx, { scope: `${name}.${method}`, mode: 'validator', subject }));
   }
   const own: Schema = { type: 'object', properties, ...(required.length > 0 ? { required } : {}) } as Schema;
   const bases = modelBases(name, cls, ctx);

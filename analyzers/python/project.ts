@@ -131,7 +131,7 @@ function scanFile(text: string, module: string, index: ProjectIndex, dependsName
         const dep = /\b(?:Depends|Security)\(\s*(?:dependency\s*=\s*)?([A-Za-z_][\w.]*)?/.exec(v);
         if (dep) index.dependsAliases[alias[1]!] = dep[1] ? dep[1].split('.').pop()! : '';
       }
-      if (/^REST_FRAMEWORK\s*=\s*\{/.test(line)) {
+      if (/^REST_FRAMEWORK\s*(?::[^=]+)?=\s*\{/.test(line)) {
         let v = line;
         let j = i;
         while (depthOf(v) > 0 && j + 1 < lines.length && j - i < 200) v += ` ${lines[++j]!.trim()}`;

@@ -91,7 +91,8 @@ function walk(block: SyntaxNode, path: Cond[], ctx: PyContext, o: RuleOptions, a
 /** A statement that rejects: an HTTP 4xx, or (validators) any raise; handlers also count a raise of an application exception. */
 function rejectionOf(stmt: SyntaxNode, o: RuleOptions): { status?: number; message?: string; effect: string } | undefined {
   const use: StatusUse | undefined = statusOfStatement(stmt);
-  if (use && use.status >= 400) return { status: use.status, ...(use.message !== undefined ? { message: use.message } : {}), effect: effectText(use.status, use.message) };
+  // A client error is a rejection of the input; a 5xx is a failure, not a rule.
+  if (use && use.status >= 400 && use.status < 500) return { status: use.status, ...(use.message !== undefined ? { message: use.message } : {}), effect: effectText(use.status, use.message) };
   if (use) return undefined;
   if (stmt.type === 'raise_statement') {
     const value = stmt.namedChildren.find((c) => c.type !== 'comment');
@@ -164,11 +165,35 @@ function ifRules(s: SyntaxNode, path: Cond[], ctx: PyContext, o: RuleOptions, ad
     } else if (alt.type === 'else_clause') {
       const b = alt.childForFieldName('body') ?? alt.namedChildren.find((x) => x.type === 'block');
       if (!b) continue;
-      const negated = previous.map((p) => `not (${p})`).join(' and ');
+      const negated = previous.map((p) => negate(p)).join(' and ');
       if (!dispatch) guardRule(negated, alt, b, path, ctx, o, add);
       walk(b, dispatch ? path : [...path, { text: `else (${negated})` }], ctx, o, add);
     }
   }
+}
+
+/** The negation of a condition, simplified for the common shapes (`x is not None` → `x is None`). */
+function negate(text: string): string {
+  if (/^not \(.*\)$/.test(text) && balanced(text.slice(5, -1))) return text.slice(5, -1);
+  if (/^not [\w.]+$/.test(text)) return text.slice(4);
+  if (/^[\w.\[\]'"]+$/.test(text)) return `not ${text}`;
+  const flips: [RegExp, string][] = [
+    [/^([\w.]+) is not None$/, '$1 is None'],
+    [/^([\w.]+) is None$/, '$1 is not None'],
+    [/^([\w.]+) == (.+)$/, '$1 != $2'],
+    [/^([\w.]+) != (.+)$/, '$1 == $2'],
+  ];
+  for (const [re, to] of flips) if (re.test(text) && !/ (and|or) /.test(text)) return text.replace(re, to);
+  return `not (${text})`;
+}
+
+function balanced(s: string): boolean {
+  let depth = 0;
+  for (const c of s) {
+    if (c === '(') depth++;
+    else if (c === ')' && --depth < 0) return false;
+  }
+  return depth === 0;
 }
 
 /** `request.method == 'POST'`: routing, not a business rule. */
@@ -181,7 +206,8 @@ function exceptRule(clause: SyntaxNode, path: Cond[], ctx: PyContext, o: RuleOpt
   if (!block) return;
   const what = clause.namedChildren.find((c) => c.type !== 'block' && c.type !== 'comment');
   const types = what ? oneLine(what.type === 'as_pattern' ? what.namedChild(0) ?? what : what, 100) : 'any error';
-  guardRule(`${types} is raised`, clause, block, path, ctx, o, add);
+  // `except Exception:` answers every failure alike: no business rule in it.
+  if (!/^(Exception|BaseException|any error)$/.test(types)) guardRule(`${types} is raised`, clause, block, path, ctx, o, add);
   walk(block, [...path, { text: `except ${types}` }], ctx, o, add);
 }
 
