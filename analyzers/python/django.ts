@@ -20,7 +20,7 @@ import { HTTP_METHODS } from '../service/facts.js';
 import type { PathSyntax } from '../service/paths.js';
 import type { SyntaxNode } from '../service/tree-sitter.js';
 import type { PyContext } from './context.js';
-import { readHandler } from './handler.js';
+import { forMethod, methodBranches, readHandler } from './handler.js';
 import { routePath } from './route-paths.js';
 import { argument, callArgs, callName, comparisonOperators, decoratorsOf, dottedName, functionParams, lastName, literalValue, outerOf, ownDescendants, statementsOf, stringList, stringValue } from './syntax.js';
 
@@ -284,17 +284,19 @@ function functionViews(ctx: PyContext): void {
     const methods = viewMethods(fn, decorators);
     ctx.addRouter({ id: name, prefixes: [''], root: false, mountedOnly: true, evidence: ctx.evidence(outerOf(fn)), label: name });
     const handler = readHandler(fn, ctx, { scope: name });
+    const branches = methodBranches(fn);
     for (const method of methods) {
+      const own = forMethod(handler, ctx, branches, method);
       const route: RouteFact = {
         router: name,
         methods: [method],
         paths: [''],
         handler: name,
         operationName: methods.length > 1 ? `${name}_${method}` : name,
-        params: handler.params.filter((p) => method !== 'get' || p.in !== 'form'),
-        responses: handler.responses,
+        params: own.params.filter((p) => method !== 'get' || p.in !== 'form'),
+        responses: own.responses,
         evidence: ctx.evidence(outerOf(fn)),
-        ruleIds: handler.ruleIds,
+        ruleIds: own.ruleIds,
       };
       if (handler.body && method !== 'get' && method !== 'delete') route.body = handler.body;
       ctx.facts.routes.push(route);

@@ -37,12 +37,16 @@ export function usesFastApi(ctx: PyContext): boolean {
 
 export function extractFastApi(ctx: PyContext): void {
   const fastapi = usesFastApi(ctx);
+  // Routers this module made: a Flask blueprint of the same file is no FastAPI router.
+  const own = new Set<string>();
   for (const c of constructionsOf(ctx, APP_CLASSES)) {
+    own.add(c.name);
     ctx.addRouter({ id: c.name, prefixes: [''], root: true, evidence: ctx.evidence(c.statement), label: `FastAPI app ${c.name}` });
   }
   for (const c of constructionsOf(ctx, ROUTER_CLASSES)) {
     const args = callArgs(c.call);
     const prefix = routePath(args.keywords.get('prefix'), ctx, 'brace');
+    own.add(c.name);
     ctx.addRouter({
       id: c.name,
       prefixes: [prefix?.path ?? ''],
@@ -55,8 +59,11 @@ export function extractFastApi(ctx: PyContext): void {
   const isRouterName = (node: SyntaxNode | null | undefined): string | undefined => {
     const name = dottedName(node);
     if (name === undefined) return undefined;
-    if (ctx.router(name)) return name;
-    return fastapi ? routerFor(node, ctx) : undefined;
+    if (own.has(name)) return name;
+    if (!fastapi || ctx.router(name)) return undefined;
+    const imported = routerFor(node, ctx);
+    if (imported) own.add(imported);
+    return imported;
   };
 
   // Routes by decorator.
@@ -145,7 +152,7 @@ function addRoute(ctx: PyContext, router: string, fn: SyntaxNode, pathNode: Synt
   responses.push({ status: String(status), ...(schema && status !== 204 ? { schema } : {}), ...(contentType && status !== 204 ? { contentType } : {}), evidence: ctx.evidence(at) });
   responses.push(...declaredResponses(kw.get('responses'), ctx));
   for (const r of handler.responses) if (!responses.some((x) => x.status === r.status)) responses.push(r);
-  if ((params.length > 0 || sig.body) && !responses.some((r) => r.status === '422')) responses.push({ status: '422', description: 'Validation Error', evidence: ctx.evidence(fn.childForFieldName('parameters') ?? fn) });
+  if ((params.some((p) => !p.fromType) || sig.body) && !responses.some((r) => r.status === '422')) responses.push({ status: '422', description: 'Validation Error', evidence: ctx.evidence(fn.childForFieldName('parameters') ?? fn) });
 
   const route: RouteFact = {
     router,

@@ -16,7 +16,7 @@ import { typeRef, type Schema } from '../service/schema.js';
 import type { SyntaxNode } from '../service/tree-sitter.js';
 import { classRoutes } from './class-views.js';
 import type { PyContext } from './context.js';
-import { readHandler } from './handler.js';
+import { forMethod, methodBranches, readHandler } from './handler.js';
 import { constructions, constructionsOf, routerFor } from './objects.js';
 import { routePath } from './route-paths.js';
 import { argument, callArgs, callName, decoratorsOf, dottedName, lastName, literalValue, outerOf, statusValue, stringList, stringValue } from './syntax.js';
@@ -185,25 +185,33 @@ function methodsOf(node: SyntaxNode | undefined): HttpMethod[] {
 function functionRoute(fn: SyntaxNode, ctx: PyContext, router: string, paths: string[], params: ParamFact[], methods: HttpMethod[]): void {
   const name = fn.childForFieldName('name')?.text ?? 'view';
   const handler = readHandler(fn, ctx, { scope: name });
-  const route: RouteFact = {
-    router,
-    methods,
-    paths,
-    handler: name,
-    operationName: name,
-    params: [...params, ...handler.params],
-    responses: handler.responses,
-    evidence: ctx.evidence(outerOf(fn)),
-    ruleIds: handler.ruleIds,
-  };
-  if (handler.body && methods.some((m) => m !== 'get' && m !== 'delete')) route.body = handler.body;
-  decorate(route, fn, ctx, methods[0]!);
-  ctx.facts.routes.push(route);
+  // A view serving several methods is one operation per method; each gets the rules of its branch.
+  const branches = methodBranches(fn);
+  for (const method of methods) {
+    const own = forMethod(handler, ctx, branches, method);
+    const route: RouteFact = {
+      router,
+      methods: [method],
+      paths,
+      handler: name,
+      operationName: methods.length > 1 ? `${name}_${method}` : name,
+      params: [...params, ...own.params.filter((p) => p.in !== 'form' || (method !== 'get' && method !== 'delete'))],
+      responses: own.responses,
+      evidence: ctx.evidence(outerOf(fn)),
+      ruleIds: own.ruleIds,
+    };
+    if (handler.body && method !== 'get' && method !== 'delete') route.body = handler.body;
+    decorate(route, fn, ctx, method);
+    ctx.facts.routes.push(route);
+  }
 }
 
 /** `add_url_rule(rule, view_func=...)`: a function, `Cls.as_view('name')`, or a view of another file. */
-function viewRoute(view: SyntaxNode | undefined, path: string, params: ParamFact[], explicit: HttpMethod[] | undefined, router: string, at: SyntaxNode, ctx: PyContext): void {
-  if (!view) return;
+function viewRoute(given: SyntaxNode | undefined, path: string, params: ParamFact[], explicit: HttpMethod[] | undefined, router: string, at: SyntaxNode, ctx: PyContext): void {
+  if (!given) return;
+  // `item_view = ItemAPI.as_view('item')` then `view_func=item_view`
+  const assigned = given.type === 'identifier' ? constructions(ctx).find((c) => c.name === given.text && /\.as_view$/.test(c.callee)) : undefined;
+  const view = assigned ? assigned.call : given;
   let target = view;
   if (view.type === 'call' && lastName(callName(view) ?? '') === 'as_view') target = view.childForFieldName('function')!.childForFieldName('object')!;
   const name = dottedName(target);

@@ -211,3 +211,37 @@ export function calledNames(fn: SyntaxNode): Set<string> {
   }
   return out;
 }
+
+/** Lines of the branches a view function takes for one HTTP method (`if request.method == 'POST':`). */
+export function methodBranches(fn: SyntaxNode): { method: string; start: number; end: number }[] {
+  const out: { method: string; start: number; end: number }[] = [];
+  for (const n of ownDescendants(fn, ['if_statement', 'elif_clause'])) {
+    const cond = n.childForFieldName('condition');
+    const body = n.childForFieldName('consequence');
+    if (!cond || !body || cond.type !== 'comparison_operator') continue;
+    const [left, right] = cond.namedChildren;
+    if (!left || !right || !/(^|\.)(request|req)\.method$/.test(dottedName(left) ?? '')) continue;
+    const values = right.type === 'string' ? [stringValue(right)] : right.namedChildren.map((c) => stringValue(c));
+    for (const v of values) if (v) out.push({ method: v.toLowerCase(), start: body.startPosition.row + 1, end: body.endPosition.row + 1 });
+  }
+  return out;
+}
+
+/**
+ * What of a multi-method view belongs to `method`: the rules, parameters and statuses inside its
+ * `request.method == ...` branches, and those outside every method branch.
+ */
+export function forMethod(handler: HandlerFacts, ctx: PyContext, branches: { method: string; start: number; end: number }[], method: string): Pick<HandlerFacts, 'params' | 'responses' | 'ruleIds'> {
+  if (branches.length === 0) return handler;
+  const belongs = (line: number | undefined): boolean => {
+    if (line === undefined) return true;
+    const inside = branches.filter((b) => line >= b.start && line <= b.end);
+    return inside.length === 0 || inside.some((b) => b.method === method);
+  };
+  const byId = new Map(ctx.rules.rules.map((r) => [r.id, r]));
+  return {
+    params: handler.params.filter((p) => belongs(p.evidence?.startLine)),
+    responses: handler.responses.filter((r) => belongs(r.evidence?.startLine)),
+    ruleIds: handler.ruleIds.filter((id) => belongs(byId.get(id)?.evidence[0]?.startLine)),
+  };
+}

@@ -90,7 +90,7 @@ function objectType(name: string, cls: SyntaxNode, kind: ModelKind, ctx: PyConte
       const rule = ctx.rules.add({
         kind: 'validation',
         scope: name,
-        statement: `${name}.${f.name} must be ${f.constraints.map((c) => c.words).join(' and ')}.`,
+        statement: `${name}.${f.name} must ${f.constraints.map((c) => c.words).join(' and ')}.`,
         condition: f.constraints.map((c) => `${c.keyword}=${typeof c.value === 'string' ? JSON.stringify(c.value) : c.value}`).join(', '),
         // pydantic raises ValidationError; FastAPI answers 422 when the model is a request body.
         effects: ['ValidationError'],

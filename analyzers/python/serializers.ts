@@ -131,7 +131,7 @@ function serializerType(name: string, cls: SyntaxNode, kind: SerializerKind, ctx
         ctx.rules.add({
           kind: 'validation',
           scope: name,
-          statement: `${name}.${f.name} must be ${f.constraints.map((c) => c.words).join(' and ')} (else the request is rejected with ${status}).`,
+          statement: `${name}.${f.name} must ${f.constraints.map((c) => c.words).join(' and ')} (else the request is rejected with ${status}).`,
           condition: f.constraints.map((c) => `${c.keyword}=${typeof c.value === 'string' ? JSON.stringify(c.value) : c.value}`).join(', '),
           effects: [`${status} validation error`],
           fields: [f.name],
@@ -234,7 +234,7 @@ export function fieldOf(name: string, call: SyntaxNode, kind: SerializerKind, ct
     const regex = stringValue(args.positional[0] ?? kw.get('regex'));
     if (regex !== undefined) {
       schema = { ...schema, pattern: regex } as Schema;
-      constraints.push({ keyword: 'regex', value: regex, words: `matching ${regex}` });
+      constraints.push({ keyword: 'regex', value: regex, words: `match ${regex}` });
     }
   }
   // marshmallow `validate=Length(min=1, max=50)` / `Range(min=0)` / `OneOf([...])` / `Regexp(...)`, also in a list.
@@ -265,11 +265,11 @@ export function fieldOf(name: string, call: SyntaxNode, kind: SerializerKind, ct
       if (Array.isArray(choices)) {
         const values = choices.filter((c): c is string | number => typeof c === 'string' || typeof c === 'number');
         schema = { ...schema, enum: values } as Schema;
-        constraints.push({ keyword: 'OneOf', value: values.join('|'), words: `one of ${values.join(', ')}` });
+        constraints.push({ keyword: 'OneOf', value: values.join('|'), words: `be one of ${values.join(', ')}` });
       }
     } else if (vname === 'Email') {
       schema = { ...schema, format: 'email' } as Schema;
-      constraints.push({ keyword: 'Email', value: true, words: 'an email address' });
+      constraints.push({ keyword: 'Email', value: true, words: 'be an email address' });
     }
     if (map.size > 0) {
       const a = applyConstraints(schema, map);

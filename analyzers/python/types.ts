@@ -245,11 +245,11 @@ function constrainedType(name: string, args: CallArgs, info: AnnotationInfo, res
   return applyConstraints(schema, args.keywords).schema;
 }
 
-/** A constraint as read from code, for rule statements: `min_length=3` → `at least 3 characters`. */
+/** A constraint as read from code, for rule statements: `min_length=3` → `have at least 3 characters`. */
 export interface Constraint {
   keyword: string;
   value: string | number | boolean;
-  /** Plain words: `at least 3 characters`. */
+  /** Plain words completing "<field> must ...": `have at least 3 characters`, `be greater than 0`. */
   words: string;
 }
 
@@ -279,16 +279,16 @@ export function applyConstraints(schema: Schema, keywords: ReadonlyMap<string, S
     const v = num(k);
     if (v === undefined) continue;
     out[key] = v;
-    add(k, v, `${k.startsWith('min') ? 'at least' : 'at most'} ${v} ${key.endsWith('Items') ? 'items' : unit}`);
+    add(k, v, `have ${k.startsWith('min') ? 'at least' : 'at most'} ${v} ${key.endsWith('Items') ? 'items' : unit}`);
   }
   for (const [k, key, words] of [
-    ['gt', 'exclusiveMinimum', 'greater than'],
-    ['min_value', 'minimum', 'at least'],
-    ['ge', 'minimum', 'at least'],
-    ['lt', 'exclusiveMaximum', 'less than'],
-    ['max_value', 'maximum', 'at most'],
-    ['le', 'maximum', 'at most'],
-    ['multiple_of', 'multipleOf', 'a multiple of'],
+    ['gt', 'exclusiveMinimum', 'be greater than'],
+    ['min_value', 'minimum', 'be at least'],
+    ['ge', 'minimum', 'be at least'],
+    ['lt', 'exclusiveMaximum', 'be less than'],
+    ['max_value', 'maximum', 'be at most'],
+    ['le', 'maximum', 'be at most'],
+    ['multiple_of', 'multipleOf', 'be a multiple of'],
   ] as const) {
     const v = num(k);
     if (v === undefined) continue;
@@ -299,10 +299,10 @@ export function applyConstraints(schema: Schema, keywords: ReadonlyMap<string, S
     const v = stringValue(keywords.get(k));
     if (v === undefined) continue;
     out.pattern = v;
-    add(k, v, `matching ${v}`);
+    add(k, v, `match ${v}`);
   }
   const max_digits = num('max_digits');
-  if (max_digits !== undefined) add('max_digits', max_digits, `at most ${max_digits} digits`);
+  if (max_digits !== undefined) add('max_digits', max_digits, `have at most ${max_digits} digits`);
   const description = stringValue(keywords.get('description')) ?? stringValue(keywords.get('help_text')) ?? stringValue(keywords.get('title'));
   if (description !== undefined && out.description === undefined) out.description = description;
   const example = literalValue(keywords.get('example'));
