@@ -202,8 +202,7 @@ function viewSetRoutes(name: string, cls: SyntaxNode, ctx: PyContext): void {
   const extraMethods = new Map<string, { method: HttpMethod; fn: SyntaxNode }[]>();
   for (const m of classMethods(cls)) {
     for (const d of decoratorsOf(m)) {
-      const f = d.type === 'call' ? d.childForFieldName('function') : undefined;
-      const n = dottedName(f);
+      const n = dottedName(d.type === 'call' ? d.childForFieldName('function') : d);
       const mm = n !== undefined ? /^(\w+)\.mapping\.(get|post|put|patch|delete)$/.exec(n) : null;
       if (mm) (extraMethods.get(mm[1]!) ?? extraMethods.set(mm[1]!, []).get(mm[1]!)!).push({ method: mm[2] as HttpMethod, fn: m });
     }
@@ -279,12 +278,15 @@ function drfDecorate(route: RouteFact, className: string, cls: SyntaxNode, actio
   const responseType = explicit.response ?? (action && action !== 'destroy' ? serializer : undefined);
   if (responseType) schema = action === 'list' || explicit.many ? arrayOf(typeRef(responseType)) : typeRef(responseType);
   if (action === 'list') {
-    const pagination = paginationOf(className, ctx);
+    // ListModelMixin.list paginates and filters; an overridden list only when it calls them.
+    const generic = ctx.ancestorsOf(className).some((a) => a === 'GenericAPIView' || a === 'GenericViewSet' || a === 'ModelViewSet' || a === 'ReadOnlyModelViewSet' || /^List\w*APIView$/.test(a));
+    const calls = fn ? new Set(ownDescendants(fn, ['call']).map((c) => lastName(callName(c) ?? ''))) : undefined;
+    const pagination = generic && (!calls || calls.has('paginate_queryset') || calls.has('get_paginated_response')) ? paginationOf(className, ctx) : undefined;
     if (pagination) {
       route.params.push(...pagination.params);
       if (schema) schema = pagination.wrap(schema);
     }
-    route.params.push(...filterParams(className, ctx));
+    if (generic && (!calls || calls.has('filter_queryset'))) route.params.push(...filterParams(className, ctx));
     // `get_queryset`/`filter_queryset` read query parameters for the list.
     for (const helper of ['get_queryset', 'filter_queryset']) {
       const h = inheritedMethod(className, cls, helper, ctx);
