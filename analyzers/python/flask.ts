@@ -19,8 +19,9 @@ import type { PyContext } from './context.js';
 import { forMethod, methodBranches, readHandler } from './handler.js';
 import { constructions, constructionsOf, routerFor } from './objects.js';
 import { routePath } from './route-paths.js';
-import { argument, callArgs, callName, decoratorsOf, dottedName, lastName, literalValue, outerOf, statusValue, stringList, stringValue } from './syntax.js';
-import { marshmallowFieldsSchema } from './serializers.js';
+import { argument, callArgs, callName, decoratorsOf, dottedName, lastName, literalValue, outerOf, ownDescendants, statusValue, stringList, stringValue } from './syntax.js';
+import { marshmallowFieldsSchema, restxModels } from './serializers.js';
+import { applyConstraints, enumSchema } from './types.js';
 
 const APP_CLASSES = new Set(['Flask', 'APIFlask', 'Quart']);
 const BLUEPRINT_CLASSES = new Set(['Blueprint', 'APIBlueprint']);
@@ -69,6 +70,7 @@ export function extractFlask(ctx: PyContext): void {
     }
   }
   if (!flask) return;
+  restxModels(ctx);
 
   // Decorated functions and classes.
   for (const def of [...ctx.root.descendantsOfType('function_definition'), ...ctx.root.descendantsOfType('class_definition')]) {
@@ -90,7 +92,7 @@ export function extractFlask(ctx: PyContext): void {
       const params = paths.flatMap((p) => p.params);
       if (def.type === 'class_definition') {
         const name = def.childForFieldName('name')?.text ?? 'View';
-        classRoutes(name, def, ctx, router, paths.map((p) => p.path), dedupe(params), (route, view) => decorate(route, view.fn, ctx, view.method));
+        classRoutes(name, def, ctx, router, paths.map((p) => p.path), dedupe(params), (route, view) => decorate(route, view.fn, ctx, view.method, def));
         continue;
       }
       const methods: HttpMethod[] = verb === 'route' ? methodsOf(args.keywords.get('methods')) : [verb as HttpMethod];
@@ -125,11 +127,8 @@ export function extractFlask(ctx: PyContext): void {
       if (!target) continue;
       const prefix = routePath(args.keywords.get('url_prefix') ?? args.keywords.get('path') ?? (what === 'add_namespace' ? args.positional[1] : undefined), ctx, 'angle');
       // restx `add_namespace(ns, path=...)` replaces the namespace's own path.
-      if (what === 'add_namespace' && prefix) {
-        const own = ctx.router(target.name);
-        if (own && target.module === undefined) own.prefixes = [''];
-      }
-      ctx.facts.mounts.push({ parent, prefixes: [prefix?.path ?? ''], target, evidence: ctx.evidence(call), ...(prefix?.params.length ? { params: prefix.params } : {}) });
+      const replaces = what === 'add_namespace' && prefix !== undefined;
+      ctx.facts.mounts.push({ parent, prefixes: [prefix?.path ?? ''], target, evidence: ctx.evidence(call), ...(prefix?.params.length ? { params: prefix.params } : {}), ...(replaces ? { replacesPrefix: true } : {}) });
     } else if (what === 'add_url_rule') {
       const rule = routePath(argument(args, 0, 'rule'), ctx, 'angle');
       if (!rule) continue;
@@ -145,7 +144,7 @@ export function extractFlask(ctx: PyContext): void {
       const name = dottedName(resource);
       const local = name !== undefined ? ctx.classes.get(name) : undefined;
       const params = dedupe(urls.flatMap((u) => u.params));
-      if (local) classRoutes(name!, local, ctx, parent, urls.map((u) => u.path), params, (route, v) => decorate(route, v.fn, ctx, v.method));
+      if (local) classRoutes(name!, local, ctx, parent, urls.map((u) => u.path), params, (route, v) => decorate(route, v.fn, ctx, v.method, local));
       else {
         const target = ctx.ref(resource);
         if (target) ctx.facts.mounts.push({ parent, prefixes: urls.map((u) => u.path), target, evidence: ctx.evidence(call), ...(params.length ? { params } : {}) });
@@ -223,7 +222,7 @@ function viewRoute(given: SyntaxNode | undefined, path: string, params: ParamFac
   }
   const cls = ctx.classes.get(name);
   if (cls) {
-    classRoutes(name, cls, ctx, router, [path], params, (route, v) => decorate(route, v.fn, ctx, v.method));
+    classRoutes(name, cls, ctx, router, [path], params, (route, v) => decorate(route, v.fn, ctx, v.method, cls));
     return;
   }
   if (view.type === 'call' || /^[A-Z]/.test(lastName(name))) {
@@ -240,9 +239,16 @@ function viewRoute(given: SyntaxNode | undefined, path: string, params: ParamFac
  * `@use_kwargs`/`@use_args`/`@marshal_with`, flask-smorest `@blp.arguments`/`@blp.response`,
  * flask-restx `@ns.expect`/`@ns.marshal_with`/`@ns.response`/`@ns.param`.
  */
-export function decorate(route: RouteFact, fn: SyntaxNode | undefined, ctx: PyContext, method: HttpMethod): void {
+export function decorate(route: RouteFact, fn: SyntaxNode | undefined, ctx: PyContext, method: HttpMethod, cls?: SyntaxNode): void {
   if (!fn) return;
-  for (const deco of decoratorsOf(fn)) {
+  reqparseArguments(route, fn, ctx, method);
+  const models = restxModels(ctx);
+  const schemaName = (node: SyntaxNode | undefined): string | undefined => {
+    const n = typeName(node);
+    return n !== undefined ? (models.get(n) ?? n) : undefined;
+  };
+  // Class decorators (`@ns.response(404, ...)` on a Resource) apply to each method; the method's own win.
+  for (const deco of [...(cls ? decoratorsOf(cls) : []), ...decoratorsOf(fn)]) {
     if (deco.type !== 'call') continue;
     const name = lastName(callName(deco) ?? '');
     const args = callArgs(deco);
@@ -309,9 +315,75 @@ export function decorate(route: RouteFact, fn: SyntaxNode | undefined, ctx: PyCo
 }
 
 /** `UserSchema`, `UserSchema()`, `UserSchema(many=True)`, `user_schema` → a type name. */
-function schemaName(node: SyntaxNode | undefined): string | undefined {
+function typeName(node: SyntaxNode | undefined): string | undefined {
   if (!node) return undefined;
   if (node.type === 'call') return lastName(callName(node) ?? '') || undefined;
   const n = dottedName(node);
   return n !== undefined ? lastName(n) : undefined;
+}
+
+interface ParserArgument {
+  name: string;
+  /** `args`, `headers`, `cookies`, `form`, `json`, `files`, `values`; undefined: Flask-RESTful's default (JSON body or query string). */
+  location?: string;
+  required: boolean;
+  schema: Schema;
+  node: SyntaxNode;
+}
+
+/** Flask-RESTful `reqparse`: `parser = reqparse.RequestParser()` and its `add_argument(...)` calls, by parser variable. */
+function requestParsers(ctx: PyContext): Map<string, ParserArgument[]> {
+  return ctx.memo('reqparse', () => {
+    const parsers = new Map<string, ParserArgument[]>();
+    for (const c of constructions(ctx)) if (lastName(c.callee) === 'RequestParser') parsers.set(c.name, []);
+    if (parsers.size === 0) return parsers;
+    for (const call of ctx.root.descendantsOfType('call')) {
+      const f = call.childForFieldName('function');
+      if (f?.type !== 'attribute' || f.childForFieldName('attribute')?.text !== 'add_argument') continue;
+      const list = parsers.get(dottedName(f.childForFieldName('object')) ?? '');
+      if (!list) continue;
+      const args = callArgs(call);
+      const name = stringValue(args.positional[0] ?? args.keywords.get('name'));
+      if (!name) continue;
+      const type = lastName(dottedName(args.keywords.get('type')) ?? '');
+      let schema: Schema = type === 'int' ? { type: 'integer' } : type === 'float' ? { type: 'number' } : type === 'bool' || type === 'boolean' ? { type: 'boolean' } : type === 'FileStorage' ? { type: 'string', format: 'binary' } : { type: 'string' };
+      const choices = literalValue(args.keywords.get('choices'));
+      if (Array.isArray(choices)) schema = enumSchema(choices.filter((v): v is string | number => typeof v === 'string' || typeof v === 'number'));
+      if (stringValue(args.keywords.get('action')) === 'append') schema = { type: 'array', items: schema } as Schema;
+      const help = stringValue(args.keywords.get('help'));
+      if (help) schema = { ...schema, description: help } as Schema;
+      schema = applyConstraints(schema, args.keywords).schema;
+      const location = stringList(args.keywords.get('location'))[0];
+      list.push({ name: stringValue(args.keywords.get('dest')) ?? name, required: literalValue(args.keywords.get('required')) === true, schema, node: call, ...(location ? { location } : {}) });
+    }
+    return parsers;
+  });
+}
+
+/** A handler that calls `parser.parse_args()` takes the parser's arguments. */
+function reqparseArguments(route: RouteFact, fn: SyntaxNode, ctx: PyContext, method: HttpMethod): void {
+  const parsers = requestParsers(ctx);
+  if (parsers.size === 0) return;
+  const body: Record<string, Schema> = {};
+  const required: string[] = [];
+  let form = false;
+  for (const call of ownDescendants(fn, ['call'])) {
+    const f = call.childForFieldName('function');
+    if (f?.type !== 'attribute' || f.childForFieldName('attribute')?.text !== 'parse_args') continue;
+    for (const a of parsers.get(dottedName(f.childForFieldName('object')) ?? '') ?? []) {
+      const readsBody = method !== 'get' && method !== 'delete';
+      const where =
+        a.location === 'args' ? 'query' : a.location === 'headers' ? 'header' : a.location === 'cookies' ? 'cookie' : a.location === 'form' || a.location === 'files' ? 'form' : a.location === 'json' ? 'json' : readsBody ? (a.location === 'values' ? 'form' : 'json') : 'query';
+      if (where === 'json' || where === 'form') {
+        form ||= where === 'form';
+        body[a.name] = a.schema;
+        if (a.required) required.push(a.name);
+      } else if (!route.params.some((p) => p.in === where && p.name === a.name)) {
+        route.params.push({ name: a.name, in: where, required: a.required, schema: a.schema, evidence: ctx.evidence(a.node) });
+      }
+    }
+  }
+  if (Object.keys(body).length > 0) {
+    route.body = { schema: { type: 'object', properties: body, ...(required.length ? { required } : {}) } as Schema, ...(form ? { contentType: 'application/x-www-form-urlencoded' } : {}) };
+  }
 }

@@ -59,7 +59,7 @@ export function extractPython({ path, tree, context }: ExtractInput): Extracted 
 /** DRF API views get serializers, pagination and filters; Flask views their extensions' decorators. */
 function viewDecorator(className: string, ctx: PyContext): ViewDecorator | undefined {
   if (isDrfView(className, ctx)) return (route, view, name, cls) => decorateApiView(route, view, name, cls, ctx);
-  if (usesFlask(ctx)) return (route, view) => decorateFlaskView(route, view.fn, ctx, view.method);
+  if (usesFlask(ctx)) return (route, view, _name, cls) => decorateFlaskView(route, view.fn, ctx, view.method, cls);
   return undefined;
 }
 

@@ -227,7 +227,13 @@ export function fieldOf(name: string, call: SyntaxNode, kind: SerializerKind, ct
     }
   }
   if (literalValue(kw.get('many')) === true) schema = arrayOf(schema);
-  const applied = applyConstraints(schema, kw);
+  // flask-restx numbers: `fields.Integer(min=1, max=10)`.
+  const keywords = new Map(kw);
+  if (kind === 'marshmallow') {
+    if (kw.has('min') && !kw.has('ge')) keywords.set(literalValue(kw.get('exclusiveMin')) === true ? 'gt' : 'ge', kw.get('min')!);
+    if (kw.has('max') && !kw.has('le')) keywords.set(literalValue(kw.get('exclusiveMax')) === true ? 'lt' : 'le', kw.get('max')!);
+  }
+  const applied = applyConstraints(schema, keywords);
   schema = applied.schema;
   const constraints = [...applied.constraints];
   if (callee === 'RegexField') {
@@ -277,7 +283,7 @@ export function fieldOf(name: string, call: SyntaxNode, kind: SerializerKind, ct
       constraints.push(...a.constraints);
     }
   }
-  const readOnly = literalValue(kw.get('read_only')) === true || literalValue(kw.get('dump_only')) === true || /^(SerializerMethodField|ReadOnlyField|Method|Function|HyperlinkedIdentityField|StringRelatedField)$/.test(callee);
+  const readOnly = literalValue(kw.get('read_only')) === true || literalValue(kw.get('dump_only')) === true || literalValue(kw.get('readonly')) === true || /^(SerializerMethodField|ReadOnlyField|Method|Function|HyperlinkedIdentityField|StringRelatedField)$/.test(callee);
   const writeOnly = literalValue(kw.get('write_only')) === true || literalValue(kw.get('load_only')) === true;
   if (readOnly) schema = { ...schema, readOnly: true } as Schema;
   if (writeOnly) schema = { ...schema, writeOnly: true } as Schema;
@@ -307,4 +313,29 @@ export function marshmallowFieldsSchema(dict: SyntaxNode, ctx: PyContext): { sch
     if (f?.required) required.push(f.name);
   }
   return { schema: { type: 'object', properties, ...(required.length ? { required } : {}) } as Schema, required };
+}
+
+/**
+ * flask-restx / Flask-RESTPlus models: `todo = ns.model('Todo', {'task': fields.String(required=True)})`
+ * (also `api.model`, `Model('Todo', {...})`) become types named as the model; returns variable → model name.
+ */
+export function restxModels(ctx: PyContext): Map<string, string> {
+  return ctx.memo('restx-models', () => {
+    const names = new Map<string, string>();
+    for (const c of constructions(ctx)) {
+      const last = lastName(c.callee);
+      if (!((last === 'model' && c.callee.includes('.')) || last === 'Model' || last === 'inherit')) continue;
+      const args = callArgs(c.call);
+      const name = stringValue(args.positional[0] ?? args.keywords.get('name'));
+      const dict = args.positional.find((a) => a.type === 'dictionary');
+      if (!name || !dict) continue;
+      const { schema } = marshmallowFieldsSchema(dict, ctx);
+      // `ns.inherit('Child', parent, {...})`
+      const parent = last === 'inherit' ? args.positional[1] : undefined;
+      const parentName = parent?.type === 'identifier' ? (names.get(parent.text) ?? parent.text) : undefined;
+      ctx.facts.types.push({ name, schema: { ...(parentName ? { allOf: [typeRef(parentName), schema] } : schema), title: name } as Schema, evidence: ctx.evidence(c.statement) });
+      names.set(c.name, name);
+    }
+    return names;
+  });
 }

@@ -73,6 +73,8 @@ export interface MountFact {
    * whatever its own path says: the mounting router decides (DRF `DefaultRouter(trailing_slash=False)`).
    */
   trailingSlash?: boolean;
+  /** The mount's prefixes replace the target router's own prefixes (flask-restx `add_namespace(ns, path='/x')`). */
+  replacesPrefix?: boolean;
 }
 
 export type ParamLocation = 'path' | 'query' | 'header' | 'cookie' | 'form';

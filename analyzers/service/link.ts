@@ -41,6 +41,8 @@ interface Chain {
   params: ParamFact[];
   /** Set by the innermost mount that decides the trailing slash (`MountFact.trailingSlash`). */
   trailingSlash?: boolean;
+  /** The mount that made this base replaces the router's own prefixes (`MountFact.replacesPrefix`). */
+  replaceOwn?: boolean;
 }
 
 /** Links the results of one frontend's files (same order in and out). */
@@ -182,6 +184,7 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
               mounted: true,
               params: [...p.params, ...(mount.params ?? [])],
               ...(trailingSlash !== undefined ? { trailingSlash } : {}),
+              ...(mount.replacesPrefix ? { replaceOwn: true } : {}),
             });
           }
         }
@@ -191,11 +194,12 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
     const result: Chain[] = [];
     const seen = new Set<string>();
     for (const b of bases) {
-      for (const o of own) {
+      for (const o of b.replaceOwn ? [''] : own) {
         const prefix = joinPaths(b.prefix, expand(o, node.entry, node.router.evidence.startLine));
         if (seen.has(prefix)) continue;
         seen.add(prefix);
-        result.push({ ...b, prefix: prefix === '/' && o === '' && b.prefix === '' ? '' : prefix, via: [...b.via, label], params: [...b.params, ...(node.router.params ?? [])] });
+        const { replaceOwn: _replaced, ...base } = b;
+        result.push({ ...base, prefix: prefix === '/' && o === '' && b.prefix === '' ? '' : prefix, via: [...b.via, label], params: [...b.params, ...(node.router.params ?? [])] });
       }
     }
     chains.set(node.key, result);
