@@ -236,8 +236,14 @@ function fieldsIn(node: SyntaxNode): string[] {
   const out: string[] = [];
   const visit = (n: SyntaxNode): void => {
     if (n.type === 'attribute' || n.type === 'identifier') {
+      const called = n.parent?.type === 'call' && n.parent.childForFieldName('function')?.id === n.id;
+      // `x.startswith(...)`: the method is no field, its object is.
+      if (called) {
+        if (n.type === 'attribute') visit(n.childForFieldName('object')!);
+        return;
+      }
       const name = dottedName(n);
-      if (name !== undefined && !BUILTIN_NAMES.has(name) && !(n.parent?.type === 'call' && n.parent.childForFieldName('function')?.id === n.id)) {
+      if (name !== undefined && !BUILTIN_NAMES.has(name)) {
         out.push(name);
         return;
       }
@@ -326,7 +332,8 @@ function matchRule(s: SyntaxNode, path: Cond[], ctx: PyContext, o: RuleOptions, 
   let literal = 0;
   for (const c of cases) {
     const pattern = c.namedChildren.find((x) => x.type === 'case_pattern');
-    const patternText = pattern ? oneLine(pattern, 60) : '_';
+    const raw = pattern ? oneLine(pattern, 60) : '_';
+    const patternText = raw === '_' ? 'otherwise' : raw;
     if (pattern && /^(['"]|-?\d)/.test(patternText)) literal++;
     const cons = c.childForFieldName('consequence');
     effects.push(`${patternText} → ${cons ? firstStatementText(cons) : 'pass'}`);

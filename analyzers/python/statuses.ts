@@ -44,6 +44,11 @@ function messageOf(args: ReturnType<typeof callArgs>, from = 0): string | undefi
     const v = stringValue(args.keywords.get(k));
     if (v !== undefined) return v;
   }
+  // `JSONResponse(status_code=403, content={'error': 'blocked'})`, `Response({'detail': ...}, status=...)`
+  for (const k of ['content', 'data']) {
+    const v = args.keywords.get(k);
+    if (v?.type === 'dictionary') return dictMessage(v);
+  }
   for (const p of args.positional.slice(from)) {
     const v = stringValue(p);
     if (v !== undefined) return v;
