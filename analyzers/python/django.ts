@@ -60,9 +60,10 @@ export function usesDjango(ctx: PyContext): boolean {
 }
 
 export function extractDjango(ctx: PyContext): void {
-  if (!usesDjango(ctx)) return;
-  urlConfs(ctx);
-  functionViews(ctx);
+  const django = usesDjango(ctx);
+  // A URLconf may import nothing from Django itself (`urlpatterns = router.urls` with a project router).
+  if (django || moduleStatements(ctx).some((st) => /^urlpatterns\s*(:[^=]*)?\+?=/.test(st.text))) urlConfs(ctx);
+  if (django) functionViews(ctx);
 }
 
 // ---- URLconfs ------------------------------------------------------------------------------

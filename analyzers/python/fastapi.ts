@@ -41,19 +41,22 @@ export function extractFastApi(ctx: PyContext): void {
   const own = new Set<string>();
   for (const c of constructionsOf(ctx, APP_CLASSES)) {
     own.add(c.name);
-    ctx.addRouter({ id: c.name, prefixes: [''], root: true, evidence: ctx.evidence(c.statement), label: `FastAPI app ${c.name}` });
+    const deps = routeDependencies(callArgs(c.call).keywords.get('dependencies'), ctx).flat();
+    ctx.addRouter({ id: c.name, prefixes: [''], root: true, evidence: ctx.evidence(c.statement), label: `FastAPI app ${c.name}`, ...(deps.length ? { params: deps } : {}) });
   }
   for (const c of constructionsOf(ctx, ROUTER_CLASSES)) {
     const args = callArgs(c.call);
     const prefix = routePath(args.keywords.get('prefix'), ctx, 'brace');
     own.add(c.name);
+    // `APIRouter(dependencies=[Depends(verify_token)])`: every route below takes the dependency's parameters.
+    const params = [...(prefix?.params ?? []), ...routeDependencies(args.keywords.get('dependencies'), ctx).flat()];
     ctx.addRouter({
       id: c.name,
       prefixes: [prefix?.path ?? ''],
       root: false,
       evidence: ctx.evidence(c.statement),
       label: `APIRouter ${c.name}`,
-      ...(prefix && prefix.params.length > 0 ? { params: prefix.params } : {}),
+      ...(params.length > 0 ? { params } : {}),
     });
   }
   const isRouterName = (node: SyntaxNode | null | undefined): string | undefined => {
@@ -94,7 +97,8 @@ export function extractFastApi(ctx: PyContext): void {
       const target = ctx.ref(args.positional[0] ?? args.keywords.get('router'));
       if (!target) continue;
       const prefix = routePath(args.keywords.get('prefix'), ctx, 'brace');
-      ctx.facts.mounts.push({ parent, prefixes: [prefix?.path ?? ''], target, evidence: ctx.evidence(call), ...(prefix && prefix.params.length ? { params: prefix.params } : {}) });
+      const params = [...(prefix?.params ?? []), ...routeDependencies(args.keywords.get('dependencies'), ctx).flat()];
+      ctx.facts.mounts.push({ parent, prefixes: [prefix?.path ?? ''], target, evidence: ctx.evidence(call), ...(params.length ? { params } : {}) });
     } else if (what === 'mount') {
       const target = ctx.ref(args.positional[1] ?? args.keywords.get('app'));
       const prefix = routePath(args.positional[0] ?? args.keywords.get('path'), ctx, 'brace');

@@ -92,6 +92,10 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
       // `from app.api import users` names a module, not a router in it.
       const asModule = modules.get(`${ref.module}.${ref.name}`) ?? modules.get(`${ref.module}/${ref.name}`);
       for (const e of asModule ?? []) if (e.facts.routers.length >= 1) return routers.get(`${e.path}#${e.facts.exports?.default ?? e.facts.routers[0]!.id}`);
+      // A package re-exporting its modules' names (`from .misc import *` in `__init__.py`, `export * from './x'`):
+      // a router of that name in a module inside the package.
+      const inside = (routersById.get(ref.name) ?? []).filter((n) => (n.entry.facts.moduleNames ?? []).some((m) => m.startsWith(`${ref.module}.`) || m.startsWith(`${ref.module}/`)));
+      if (inside.length === 1) return inside[0];
       return undefined;
     }
     const local = inEntry(from);
@@ -329,7 +333,8 @@ function buildOperation(
     } as OpenAPIV3_1.ParameterObject);
   };
   const templateNames = new Set(templateParams(path));
-  for (const p of route.params) {
+  // The route's own parameters first, then those its routers and mounts declare.
+  for (const p of [...route.params, ...chain.params]) {
     if (p.fromType) {
       const found = resolveType(p.fromType, entry);
       const props = (found?.type.schema as { properties?: Record<string, Schema>; required?: string[] } | undefined)?.properties;
@@ -346,7 +351,6 @@ function buildOperation(
     if (p.in === 'path' && !templateNames.has(p.name)) continue;
     add(p);
   }
-  for (const p of chain.params) if (p.in !== 'path' || templateNames.has(p.name)) add(p);
   for (const name of templateNames) {
     if (!seen.has(`path:${name}`)) add({ name, in: 'path', required: true, schema: { type: 'string' } });
   }
