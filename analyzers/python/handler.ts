@@ -140,6 +140,9 @@ export function readHandler(fn: SyntaxNode, ctx: PyContext, options: ReadHandler
     });
   }
   out.responses = [...responses.values()];
+  // A view that renders a template answers an HTML page.
+  const renders = ownDescendants(body, ['call']).find((c) => /^(render|render_template|render_template_string|render_to_response|TemplateResponse)$/.test(lastName(callName(c) ?? '')));
+  if (renders && !out.responses.some((r) => /^2/.test(r.status))) out.responses.unshift(htmlResponse(ctx.evidence(renders)));
   if (options.rules !== 'none') out.ruleIds = functionRules(fn, ctx, { scope: options.scope, mode: 'handler' });
   return out;
 }
@@ -244,4 +247,9 @@ export function forMethod(handler: HandlerFacts, ctx: PyContext, branches: { met
     responses: handler.responses.filter((r) => belongs(r.evidence?.startLine)),
     ruleIds: handler.ruleIds.filter((id) => belongs(byId.get(id)?.evidence[0]?.startLine)),
   };
+}
+
+/** A `200` HTML page (template views). */
+export function htmlResponse(evidence: ResponseFact['evidence']): ResponseFact {
+  return { status: '200', description: 'HTML page', schema: { type: 'string' }, contentType: 'text/html', ...(evidence ? { evidence } : {}) };
 }

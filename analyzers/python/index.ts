@@ -16,6 +16,7 @@ import { extractDjango } from './django.js';
 import { decorateApiView, extractDrf, isDrfView } from './drf.js';
 import { extractFastApi } from './fastapi.js';
 import { decorate as decorateFlaskView, extractFlask, usesFlask } from './flask.js';
+import { htmlResponse } from './handler.js';
 import { moduleInfo } from './modules.js';
 import { extractModels } from './models.js';
 import { emptyProjectIndex, scanProject, type ProjectIndex } from './project.js';
@@ -56,9 +57,16 @@ export function extractPython({ path, tree, context }: ExtractInput): Extracted 
   return { facts: ctx.facts, rules: ctx.rules.rules, diagnostics: ctx.diagnostics };
 }
 
-/** DRF API views get serializers, pagination and filters; Flask views their extensions' decorators. */
+const TEMPLATE_VIEWS = new Set(['TemplateView', 'ListView', 'DetailView', 'FormView', 'CreateView', 'UpdateView', 'DeleteView', 'ArchiveIndexView', 'TemplateResponseMixin']);
+
+/** DRF API views get serializers, pagination and filters; Flask views their extensions' decorators; Django template views an HTML page. */
 function viewDecorator(className: string, ctx: PyContext): ViewDecorator | undefined {
   if (isDrfView(className, ctx)) return (route, view, name, cls) => decorateApiView(route, view, name, cls, ctx);
+  if (ctx.inherits(className, TEMPLATE_VIEWS)) {
+    return (route) => {
+      if (route.methods[0] === 'get' && !route.responses.some((r) => /^2/.test(r.status))) route.responses.unshift(htmlResponse(route.evidence));
+    };
+  }
   if (usesFlask(ctx)) return (route, view, _name, cls) => decorateFlaskView(route, view.fn, ctx, view.method, cls);
   return undefined;
 }

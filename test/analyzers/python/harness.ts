@@ -59,6 +59,8 @@ export interface ExpectedOperation {
   requestSchema?: string;
   /** Status → `$ref` name (or `array of <name>`) of its response schema. */
   responseSchemas?: Record<string, string>;
+  /** Status → the media type of its response body. */
+  responseContentTypes?: Record<string, string>;
   /** Parameters that are required, as `in:name`. */
   required?: string[];
   /** Parameter `in:name` → JSON Schema keywords it must have (subset). */
@@ -119,6 +121,10 @@ export function assertExpected(doc: OpenAPIV3_1.Document, expected: { operations
     if (want.requestRequired) {
       const required = (resolve(doc, bodySchema).required as string[] | undefined) ?? [];
       for (const r of want.requestRequired) assert.ok(required.includes(r), `${key}: request requires ${r} (${required.join(', ')})`);
+    }
+    for (const [status, type] of Object.entries(want.responseContentTypes ?? {})) {
+      const response = op.responses?.[status] as OpenAPIV3_1.ResponseObject | undefined;
+      assert.deepEqual(Object.keys(response?.content ?? {}), [type], `${key}: ${status} content type`);
     }
     for (const [status, name] of Object.entries(want.responseSchemas ?? {})) {
       const response = op.responses?.[status] as OpenAPIV3_1.ResponseObject | undefined;
