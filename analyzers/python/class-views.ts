@@ -114,7 +114,8 @@ export function classRoutes(
   router: string,
   paths: string[],
   params: ParamFact[],
-  extra?: (route: RouteFact, view: ViewMethod) => void,
+  /** Framework additions; returning `false` leaves the route out (drf-spectacular `exclude=True`). */
+  extra?: (route: RouteFact, view: ViewMethod) => void | false,
 ): RouteFact[] {
   const out: RouteFact[] = [];
   for (const view of viewMethods(name, cls, ctx)) {
@@ -131,7 +132,7 @@ export function classRoutes(
       ruleIds: handler?.ruleIds ?? [],
     };
     if (handler?.body && view.method !== 'get' && view.method !== 'delete') route.body = handler.body;
-    extra?.(route, view);
+    if (extra?.(route, view) === false) continue;
     ctx.facts.routes.push(route);
     out.push(route);
   }
@@ -139,7 +140,7 @@ export function classRoutes(
 }
 
 /** A framework's additions to a class view's routes (request bodies and responses from decorators or serializers). */
-export type ViewDecorator = (route: RouteFact, view: ViewMethod, className: string, cls: SyntaxNode) => void;
+export type ViewDecorator = (route: RouteFact, view: ViewMethod, className: string, cls: SyntaxNode) => void | false;
 
 /**
  * Every class-based view of the file becomes a mounted-only router (its routes at `''`): a URL

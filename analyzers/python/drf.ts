@@ -196,7 +196,7 @@ function viewSetRoutes(name: string, cls: SyntaxNode, ctx: PyContext): void {
     const fn = ownMethod(cls, act);
     const route = baseRoute(name, cls, act, method, fn, detail ? detailPath : '', detail ? [lookupParam] : [], ctx);
     drfDecorate(route, name, cls, act, fn, ctx);
-    ctx.facts.routes.push(route);
+    if (spectacular(route, cls, act, fn, ctx)) ctx.facts.routes.push(route);
   }
   // @action / @detail_route / @list_route, and `@x.mapping.<method>` extra methods.
   const extraMethods = new Map<string, { method: HttpMethod; fn: SyntaxNode }[]>();
@@ -223,7 +223,7 @@ function viewSetRoutes(name: string, cls: SyntaxNode, ctx: PyContext): void {
       const route = baseRoute(name, cls, fn.childForFieldName('name')?.text ?? fname, method, fn, path, [...(detail ? [lookupParam] : []), ...segment.params], ctx);
       const serializer = serializerName(args.keywords.get('serializer_class')?.text);
       drfDecorate(route, name, cls, undefined, fn, ctx, serializer);
-      ctx.facts.routes.push(route);
+      if (spectacular(route, cls, fname, fn, ctx)) ctx.facts.routes.push(route);
     }
   }
 }
@@ -260,9 +260,10 @@ function genericAction(className: string, method: HttpMethod, ctx: PyContext): s
 }
 
 /** Decorates a route of an API view (not a viewset) with what DRF knows: for `extractViewClasses`. */
-export function decorateApiView(route: RouteFact, view: ViewMethod, className: string, cls: SyntaxNode, ctx: PyContext): void {
+export function decorateApiView(route: RouteFact, view: ViewMethod, className: string, cls: SyntaxNode, ctx: PyContext): void | false {
   const action = genericAction(className, view.method, ctx);
   drfDecorate(route, className, cls, action, view.fn, ctx);
+  return spectacular(route, cls, action ?? view.method, view.fn, ctx) ? undefined : false;
 }
 
 function drfDecorate(route: RouteFact, className: string, cls: SyntaxNode, action: string | undefined, fn: SyntaxNode | undefined, ctx: PyContext, serializerOverride?: string): void {
@@ -440,4 +441,91 @@ function filterSetType(name: string, cls: SyntaxNode, ctx: PyContext): void {
     } else for (const f of stringList(fields?.value)) properties[f] ??= { type: 'string' };
   }
   ctx.facts.types.push({ name, schema: { type: 'object', properties } as Schema, evidence: ctx.evidence(outerOf(cls)) });
+}
+
+// ---- drf-spectacular / drf-yasg annotations ---------------------------------------------------
+
+const LOCATIONS: Record<string, ParamFact['in']> = { QUERY: 'query', PATH: 'path', HEADER: 'header', COOKIE: 'cookie', IN_QUERY: 'query', IN_PATH: 'path', IN_HEADER: 'header' };
+const OPENAPI_TYPES: Record<string, Schema> = { STR: { type: 'string' }, INT: { type: 'integer' }, NUMBER: { type: 'number' }, FLOAT: { type: 'number' }, BOOL: { type: 'boolean' }, UUID: { type: 'string', format: 'uuid' }, DATE: { type: 'string', format: 'date' }, DATETIME: { type: 'string', format: 'date-time' }, TYPE_STRING: { type: 'string' }, TYPE_INTEGER: { type: 'integer' }, TYPE_BOOLEAN: { type: 'boolean' }, TYPE_NUMBER: { type: 'number' } };
+
+/**
+ * What `@extend_schema(...)` (on the method, or for the action through the class's
+ * `@extend_schema_view(list=extend_schema(...))`) and drf-yasg's `@swagger_auto_schema` declare:
+ * extra parameters (`OpenApiParameter`, also through module-level variables), the request and
+ * response serializers, and `exclude=True`. Returns false when the operation is excluded.
+ */
+function spectacular(route: RouteFact, cls: SyntaxNode | undefined, action: string, fn: SyntaxNode | undefined, ctx: PyContext): boolean {
+  const calls: SyntaxNode[] = [];
+  const fromView = (d: SyntaxNode): void => {
+    // `@extend_schema_view(list=extend_schema(...), retrieve=...)`
+    if (d.type !== 'call' || lastName(callName(d) ?? '') !== 'extend_schema_view') return;
+    const forAction = callArgs(d).keywords.get(action);
+    if (forAction?.type === 'call') calls.push(forAction);
+  };
+  for (const d of cls ? decoratorsOf(cls) : []) {
+    fromView(d);
+    if (d.type === 'call' && lastName(callName(d) ?? '') === 'extend_schema') calls.push(d);
+  }
+  for (const d of fn ? decoratorsOf(fn) : []) if (d.type === 'call' && /^(extend_schema|swagger_auto_schema)$/.test(lastName(callName(d) ?? ''))) calls.push(d);
+  for (const call of calls) {
+    const kw = callArgs(call).keywords;
+    if (literalValue(kw.get('exclude')) === true || literalValue(kw.get('auto_schema')) === null) return false;
+    for (const p of listItems(kw.get('parameters') ?? kw.get('manual_parameters'), ctx)) {
+      const param = openApiParameter(p, ctx);
+      if (param && !route.params.some((x) => x.in === param.in && x.name === param.name)) route.params.push(param);
+      else if (!param) {
+        // A serializer as parameters: its fields are query parameters.
+        const type = textName(p.text);
+        if (type && serializerKind(type, ctx)) route.params.push({ name: type, in: 'query', fromType: type });
+      }
+    }
+    const request = textName(kw.get('request')?.text ?? kw.get('request_body')?.text);
+    if (request && request !== 'None' && route.methods[0] !== 'get') route.body = { schema: typeRef(request) };
+    const summary = stringValue(kw.get('summary') ?? kw.get('operation_summary'));
+    if (summary) route.summary = summary;
+    const description = stringValue(kw.get('description') ?? kw.get('operation_description'));
+    if (description) route.description = description;
+    const operationId = stringValue(kw.get('operation_id'));
+    if (operationId) route.operationName = operationId;
+  }
+  return true;
+}
+
+/** Elements of a list literal, with module-level list variables followed. */
+function listItems(node: SyntaxNode | undefined, ctx: PyContext): SyntaxNode[] {
+  if (!node) return [];
+  if (node.type === 'list' || node.type === 'tuple') return node.namedChildren.filter((c) => c.type !== 'comment');
+  if (node.type === 'identifier') {
+    const a = assignmentsIn(ctx.root).find((x) => x.name === node.text);
+    return a?.value ? listItems(a.value, ctx) : [];
+  }
+  return [];
+}
+
+/** `OpenApiParameter('q', OpenApiTypes.STR, OpenApiParameter.QUERY, required=True)` (drf-spectacular) or `openapi.Parameter('q', openapi.IN_QUERY, type=openapi.TYPE_STRING)` (drf-yasg), possibly through a variable. */
+function openApiParameter(node: SyntaxNode, ctx: PyContext): ParamFact | undefined {
+  let call = node;
+  if (node.type === 'identifier') {
+    const a = assignmentsIn(ctx.root).find((x) => x.name === node.text);
+    if (a?.value?.type !== 'call') return undefined;
+    call = a.value;
+  }
+  if (call.type !== 'call' || !/^(OpenApiParameter|Parameter)$/.test(lastName(callName(call) ?? ''))) return undefined;
+  const args = callArgs(call);
+  const name = stringValue(args.positional[0] ?? args.keywords.get('name'));
+  if (!name) return undefined;
+  let where: ParamFact['in'] = 'query';
+  let schema: Schema = { type: 'string' };
+  for (const a of [...args.positional.slice(1), args.keywords.get('location'), args.keywords.get('in_'), args.keywords.get('type')]) {
+    const n = a ? dottedName(a) : undefined;
+    if (!n) continue;
+    const last = lastName(n);
+    if (LOCATIONS[last]) where = LOCATIONS[last]!;
+    else if (OPENAPI_TYPES[last]) schema = { ...OPENAPI_TYPES[last]! };
+    else if (/^(str|int|float|bool)$/.test(n)) schema = n === 'str' ? { type: 'string' } : n === 'int' ? { type: 'integer' } : n === 'float' ? { type: 'number' } : { type: 'boolean' };
+  }
+  const locationText = stringValue(args.keywords.get('location'));
+  if (locationText && ['query', 'path', 'header', 'cookie'].includes(locationText)) where = locationText as ParamFact['in'];
+  const description = stringValue(args.keywords.get('description'));
+  return { name, in: where, required: literalValue(args.keywords.get('required')) === true || where === 'path', schema, ...(description ? { description } : {}), evidence: ctx.evidence(call) };
 }

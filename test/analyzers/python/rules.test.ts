@@ -66,5 +66,5 @@ test('serializer and validator rules: DRF field kwargs, validate_<field>, valida
   assert.equal(loan?.operation, 'LoanListCreate_post');
   assert.ok(byStatement.has('LoanSerializer.days must be at least 1 and be at most 30 (else the request is rejected with 400).'));
   const borrow = outputs.rules.rules.find((r) => r.kind === 'calculation');
-  assert.deepEqual([borrow?.effects, borrow?.operation, borrow?.evidence[0]?.startLine], [['due_fee = book.daily_fee * days'], 'BookViewSet_borrow', 24]);
+  assert.deepEqual([borrow?.effects, borrow?.operation, borrow?.evidence[0]?.startLine], [['due_fee = book.daily_fee * days'], 'BookViewSet_borrow', 25]);
 });
