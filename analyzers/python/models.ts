@@ -12,11 +12,12 @@ import type { TypeFact } from '../service/facts.js';
 import { nullable, typeRef, type Schema } from '../service/schema.js';
 import type { SyntaxNode } from '../service/tree-sitter.js';
 import type { PyContext } from './context.js';
+import { findClass } from './project.js';
 import { functionRules } from './rules.js';
 import { assignmentsIn, callArgs, callName, classMethods, decoratorsOf, dottedName, lastName, literalValue, outerOf, stringList, stringValue } from './syntax.js';
 import { applyConstraints, enumSchema, literalDefault, readAnnotation, type Constraint } from './types.js';
 
-export const MODEL_BASES = new Set(['BaseModel', 'SQLModel', 'RootModel', 'GenericModel', 'BaseConfig']);
+export const MODEL_BASES = new Set(['BaseModel', 'SQLModel', 'RootModel', 'GenericModel']);
 const SETTINGS_BASES = new Set(['BaseSettings']);
 export const ENUM_BASES = new Set(['Enum', 'IntEnum', 'StrEnum', 'IntFlag', 'Flag', 'TextChoices', 'IntegerChoices', 'Choices']);
 const TYPED_DICT = new Set(['TypedDict']);
@@ -61,6 +62,8 @@ function enumType(name: string, cls: SyntaxNode, ctx: PyContext): TypeFact {
 
 interface FieldRead {
   name: string;
+  /** The name comes from `Field(alias=...)`. */
+  aliased?: boolean;
   schema: Schema;
   required: boolean;
   constraints: Constraint[];
@@ -83,7 +86,10 @@ function objectType(name: string, cls: SyntaxNode, kind: ModelKind, ctx: PyConte
   const properties: Record<string, Schema> = {};
   const required: string[] = [];
   const ruleIds: string[] = [];
+  const camel = kind === 'pydantic' && /camel/i.test(aliasGenerator(name, ctx) ?? '');
   for (const f of fields) {
+    // An alias generator renames the fields that have no alias of their own.
+    if (camel && !f.aliased) f.name = f.name.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
     properties[f.name] = f.schema;
     if (f.required) required.push(f.name);
     if (f.constraints.length > 0) {
@@ -178,7 +184,22 @@ export function readField(name: string, annotation: SyntaxNode | undefined, valu
   }
   if (info.nullable && kind !== 'typeddict') required = false;
   if (info.nullable && !('anyOf' in schema) && refOrType(schema)) schema = nullable(schema);
-  return { name: property, schema, required, constraints };
+  return { name: property, schema, required, constraints, ...(property !== name ? { aliased: true } : {}) };
+}
+
+/** The pydantic alias generator of a model or its nearest ancestor that sets one (`to_camel`), as written. */
+function aliasGenerator(className: string, ctx: PyContext): string | undefined {
+  for (const name of [className, ...ctx.ancestorsOf(className)]) {
+    const local = ctx.classes.get(name);
+    if (local) {
+      const m = /\balias_generator\s*=\s*([A-Za-z_][\w.]*)/.exec(local.text);
+      if (m) return m[1];
+      continue;
+    }
+    const v = findClass(ctx.project, name)?.attrs?.alias_generator;
+    if (v) return v;
+  }
+  return undefined;
 }
 
 function refOrType(schema: Schema): boolean {

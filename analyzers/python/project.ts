@@ -101,6 +101,12 @@ function scanFile(text: string, module: string, index: ProjectIndex, dependsName
       stack.push({ indent, bodyIndent: undefined, summary, name: cls[2]! });
       continue;
     }
+    // pydantic `class Config: alias_generator = to_camel` / `model_config = ConfigDict(alias_generator=to_camel)`
+    const generator = /\balias_generator\s*=\s*([A-Za-z_][\w.]*)/.exec(line);
+    if (generator) {
+      const owner = [...stack].reverse().find((c) => c.name !== 'Config' && c.name !== 'Meta');
+      if (owner) (owner.summary.attrs ??= {}).alias_generator = generator[1]!;
+    }
     const def = /^(\s*)(?:async\s+)?def\s+([A-Za-z_]\w*)/.exec(line);
     if (def) {
       if (indent === 0) moduleFunctions.add(def[2]!);
