@@ -24,7 +24,7 @@ import { forMethod, methodBranches, readHandler } from './handler.js';
 import { routePath } from './route-paths.js';
 import { argument, callArgs, callName, comparisonOperators, decoratorsOf, dottedName, functionParams, lastName, literalValue, outerOf, ownDescendants, statementsOf, stringList, stringValue } from './syntax.js';
 
-const ENTRY_CALLS: Record<string, PathSyntax> = { path: 'angle', re_path: 'regex', url: 'regex', register_converter: 'angle' };
+const ENTRY_CALLS: Record<string, PathSyntax> = { path: 'angle', re_path: 'regex', url: 'regex' };
 
 /** Views of Django, DRF and common packages that are served with known methods, or (null) not part of the API. */
 const LIBRARY_VIEWS: Record<string, HttpMethod[] | null> = {
@@ -69,7 +69,7 @@ export function extractDjango(ctx: PyContext): void {
 // ---- URLconfs ------------------------------------------------------------------------------
 
 function isEntry(node: SyntaxNode): boolean {
-  return node.type === 'call' && ENTRY_CALLS[lastName(callName(node) ?? '')] !== undefined && lastName(callName(node) ?? '') !== 'register_converter';
+  return node.type === 'call' && ENTRY_CALLS[lastName(callName(node) ?? '')] !== undefined;
 }
 
 /** Module-level statements, also inside module-level `if`/`try` (`if settings.DEBUG: urlpatterns += [...]`). */

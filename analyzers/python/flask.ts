@@ -34,7 +34,8 @@ export function usesFlask(ctx: PyContext): boolean {
 }
 
 export function extractFlask(ctx: PyContext): void {
-  const flask = usesFlask(ctx);
+  // A views module may import nothing from Flask but the blueprint it decorates (`from . import bp`).
+  const flask = usesFlask(ctx) || ctx.root.descendantsOfType('decorator').some((d) => /^@\s*[\w.]+\.route\(/.test(d.text));
   for (const c of constructionsOf(ctx, APP_CLASSES)) {
     ctx.addRouter({ id: c.name, prefixes: [''], root: true, evidence: ctx.evidence(c.statement), label: `Flask app ${c.name}` });
   }

@@ -205,16 +205,6 @@ function jsonBodySchema(body: SyntaxNode): Schema {
   return { type: 'object', properties, ...(required.size > 0 ? { required: [...required] } : {}) } as Schema;
 }
 
-/** Names of calls in a body, for quick checks (`jsonify`, `render_template`). */
-export function calledNames(fn: SyntaxNode): Set<string> {
-  const out = new Set<string>();
-  for (const c of ownDescendants(fn, ['call'])) {
-    const n = callName(c);
-    if (n) out.add(lastName(n));
-  }
-  return out;
-}
-
 /** Lines of the branches a view function takes for one HTTP method (`if request.method == 'POST':`). */
 export function methodBranches(fn: SyntaxNode): { method: string; start: number; end: number }[] {
   const out: { method: string; start: number; end: number }[] = [];
