@@ -2,11 +2,14 @@
  * The Python frontend (issue #6): Flask, FastAPI, Django and Django REST framework services read
  * with tree-sitter into the shared service facts (analyzers/service), linked across files into
  * operations with request and response schemas, plus the business rules of handlers, validators
- * and serializers. One file per framework or concept: flask.ts, fastapi.ts, django.ts, drf.ts
- * (routers and viewsets), serializers.ts (DRF and marshmallow), models.ts (pydantic, dataclasses,
- * enums), handler.ts (what a handler body reads and answers), rules.ts, project.ts (the
- * cross-file index `prepare` builds). Test files (`tests/`, `test_*.py`, `conftest.py`) are not
- * analyzed: they are not served.
+ * and serializers. One file per framework or concept: flask.ts (with Flask-RESTful, flask-restx,
+ * webargs), fastapi.ts, django.ts (URLconfs, function views), drf.ts (routers, viewsets, API view
+ * bodies, pagination, filters, drf-spectacular), class-views.ts (class-based views of either
+ * world), serializers.ts (DRF, marshmallow, restx models), models.ts (pydantic, dataclasses,
+ * enums), handler.ts (what a handler body reads), statuses.ts (what it answers), rules.ts,
+ * route-paths.ts, modules.ts (module names, imports), objects.ts (router objects), project.ts (the
+ * cross-file index `prepare` builds), context.ts, types.ts, syntax.ts. Test files (`tests/`,
+ * `test_*.py`, `conftest.py`) are not analyzed: they are not served.
  */
 import type { FrontendContext } from '../model.js';
 import { createServiceFrontend, type Extracted, type ExtractInput } from '../service/frontend.js';
