@@ -62,7 +62,7 @@ export function scanProject(tree: readonly TreeFile[], moduleOf: (path: string, 
     if (text === undefined || text.length > 2_000_000) continue;
     scanFile(text, moduleOf(f.path, index.packagePrefix), index, dependsNames, moduleFunctions);
   }
-  index.dependencies = [...dependsNames].filter((n) => moduleFunctions.has(n)).sort();
+  index.dependencies = [...dependsNames].filter((n) => moduleFunctions.has(n) || index.classes[n] !== undefined).sort();
   return index;
 }
 
@@ -77,6 +77,8 @@ function scanFile(text: string, module: string, index: ProjectIndex, dependsName
   const lines = text.split(/\r?\n/);
   const stack: OpenClass[] = [];
   for (const m of text.matchAll(/\b(?:Depends|Security)\(\s*(?:dependency\s*=\s*)?([A-Za-z_][\w.]*)/g)) dependsNames.add(m[1]!.split('.').pop()!);
+  // `params: Pagination = Depends()`: the annotated class is the dependency.
+  for (const m of text.matchAll(/:\s*([A-Za-z_][\w.]*)\s*=\s*(?:Depends|Security)\(\s*\)/g)) dependsNames.add(m[1]!.split('.').pop()!);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (!line.trim() || /^\s*#/.test(line)) continue;

@@ -40,7 +40,7 @@ test('ficus analyze CLI on a Python service: exit 0, valid openapi.yaml, rules.j
     timeout: 60_000,
   });
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /13 operations/);
+  assert.match(r.stdout, /14 operations/);
   for (const f of ['openapi.yaml', 'rules.json', 'report.md']) assert.ok(existsSync(join(out, f)), f);
   const res = await new Validator().validate(readFileSync(join(out, 'openapi.yaml'), 'utf8'));
   assert.equal(res.valid, true, JSON.stringify(res.errors));
