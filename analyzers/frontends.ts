@@ -6,6 +6,7 @@ import { cobolFrontend } from './cobol/index.js';
 import { javaFrontend } from './java/index.js';
 import type { Frontend } from './model.js';
 import { phpFrontend } from './php/index.js';
+import { pythonFrontend } from './python/index.js';
 
 /** Every built-in frontend. */
-export const frontends: readonly Frontend[] = Object.freeze([cobolFrontend, javaFrontend, phpFrontend]);
+export const frontends: readonly Frontend[] = Object.freeze([cobolFrontend, javaFrontend, phpFrontend, pythonFrontend]);

@@ -34,6 +34,19 @@ export interface RouterFact {
   evidence: Evidence;
   /** Human name for notes and tags, e.g. `UserController`, `users blueprint`. */
   label?: string;
+  /**
+   * Served only where something mounts it (a Django view or DRF viewset that a URLconf names, a
+   * Flask `MethodView` that `add_url_rule` registers): no operation when no analyzed file does.
+   */
+  mountedOnly?: boolean;
+  /** Typed parameters of the template parameters in `prefixes` (`url_prefix='/orgs/<int:org>'`). */
+  params?: ParamFact[];
+  /**
+   * The router is another file's, imported here to declare routes on (Flask `from . import bp`
+   * then `@bp.route`, FastAPI `from .api import router`): its routes follow that router's
+   * prefixes and mounts, as if mounted on it with no prefix. Give it `prefixes: ['']`.
+   */
+  sameAs?: SymbolRef;
 }
 
 /** How another file refers to a router or type: a name, optionally from a module. */
@@ -53,6 +66,15 @@ export interface MountFact {
   prefixes: PathText[];
   target: SymbolRef;
   evidence: Evidence;
+  /** Typed parameters of the template parameters in `prefixes` (Django `path('<int:pk>/', View.as_view())`). */
+  params?: ParamFact[];
+  /**
+   * When set, every route below this mount ends with a slash (true) or without one (false),
+   * whatever its own path says: the mounting router decides (DRF `DefaultRouter(trailing_slash=False)`).
+   */
+  trailingSlash?: boolean;
+  /** The mount's prefixes replace the target router's own prefixes (flask-restx `add_namespace(ns, path='/x')`). */
+  replacesPrefix?: boolean;
 }
 
 /**

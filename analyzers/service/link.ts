@@ -41,6 +41,12 @@ interface Chain {
   /** Routers on the way, outermost first (labels), for notes. */
   via: string[];
   mounted: boolean;
+  /** Typed parameters the prefixes on the way declare (`MountFact.params`, `RouterFact.params`). */
+  params: ParamFact[];
+  /** Set by the innermost mount that decides the trailing slash (`MountFact.trailingSlash`). */
+  trailingSlash?: boolean;
+  /** The mount that made this base replaces the router's own prefixes (`MountFact.replacesPrefix`). */
+  replaceOwn?: boolean;
 }
 
 /** Links the results of one frontend's files (same order in and out). */
@@ -103,6 +109,10 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
       // `from app.api import users` names a module, not a router in it.
       const asModule = modules.get(`${ref.module}.${ref.name}`) ?? modules.get(`${ref.module}/${ref.name}`);
       for (const e of asModule ?? []) if (e.facts.routers.length >= 1) return routers.get(`${e.path}#${e.facts.exports?.default ?? e.facts.routers[0]!.id}`);
+      // A package re-exporting its modules' names (`from .misc import *` in `__init__.py`, `export * from './x'`):
+      // a router of that name in a module inside the package.
+      const inside = (routersById.get(ref.name) ?? []).filter((n) => (n.entry.facts.moduleNames ?? []).some((m) => m.startsWith(`${ref.module}.`) || m.startsWith(`${ref.module}/`)));
+      if (inside.length === 1) return inside[0];
       return undefined;
     }
     const local = inEntry(from);
@@ -234,6 +244,21 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
     }
   }
 
+  // Routers declared on another file's router (`sameAs`) hang below it without a prefix.
+  for (const entry of entries) {
+    for (const router of entry.facts.routers) {
+      if (!router.sameAs) continue;
+      const self = routers.get(`${entry.path}#${router.id}`)!;
+      const target = resolveRouter(router.sameAs, entry);
+      if (!target || target.key === self.key) {
+        const what = `${router.sameAs.module ? `${router.sameAs.module}:` : ''}${router.sameAs.name}`;
+        entry.diagnostics.push({ path: entry.path, line: router.evidence.startLine, severity: 'warning', message: `routes are declared here on ${what}, but no router of that name was found in the analyzed files; their paths lack its prefixes` });
+        continue;
+      }
+      push(mountsOf, self.key, { parent: target, mount: { parent: target.router.id, prefixes: [''], target: router.sameAs, evidence: router.evidence } });
+    }
+  }
+
   const chains = new Map<string, Chain[]>();
   const chainsOf = (node: RouterNode, visiting: Set<string>): Chain[] => {
     const memo = chains.get(node.key);
@@ -243,13 +268,21 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
     let bases: Chain[] = [];
     const incoming = mountsOf.get(node.key) ?? [];
     if (incoming.length === 0 || visiting.has(node.key)) {
-      bases = [{ prefix: '', via: [], mounted: node.router.root }];
+      bases = [{ prefix: '', via: [], mounted: node.router.root, params: [] }];
     } else {
       visiting.add(node.key);
       for (const { parent, mount } of incoming) {
         for (const p of chainsOf(parent, visiting)) {
           for (const mp of mount.prefixes.length > 0 ? mount.prefixes : ['']) {
-            bases.push({ prefix: joinPaths(p.prefix, expand(mp, parent.entry, mount.evidence.startLine)), via: [...p.via, parent.router.label ?? parent.router.id], mounted: true });
+            const trailingSlash = mount.trailingSlash ?? p.trailingSlash;
+            bases.push({
+              prefix: joinPaths(p.prefix, expand(mp, parent.entry, mount.evidence.startLine)),
+              via: [...p.via, parent.router.label ?? parent.router.id],
+              mounted: true,
+              params: [...p.params, ...(mount.params ?? [])],
+              ...(trailingSlash !== undefined ? { trailingSlash } : {}),
+              ...(mount.replacesPrefix ? { replaceOwn: true } : {}),
+            });
           }
         }
       }
@@ -258,11 +291,12 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
     const result: Chain[] = [];
     const seen = new Set<string>();
     for (const b of bases) {
-      for (const o of own) {
+      for (const o of b.replaceOwn ? [''] : own) {
         const prefix = joinPaths(b.prefix, expand(o, node.entry, node.router.evidence.startLine));
         if (seen.has(prefix)) continue;
         seen.add(prefix);
-        result.push({ prefix: prefix === '/' && o === '' && b.prefix === '' ? '' : prefix, via: [...b.via, label], mounted: b.mounted });
+        const { replaceOwn: _replaced, ...base } = b;
+        result.push({ ...base, prefix: prefix === '/' && o === '' && b.prefix === '' ? '' : prefix, via: [...b.via, label], params: [...b.params, ...(node.router.params ?? [])] });
       }
     }
     chains.set(node.key, result);
@@ -295,14 +329,16 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
       if (!linked) continue;
       const route = linked.route;
       const node = routers.get(`${entry.path}#${route.router}`);
-      const routeChains: Chain[] = node ? chainsOf(node, new Set()) : [{ prefix: '', via: [], mounted: true }];
+      let routeChains: Chain[] = node ? chainsOf(node, new Set()) : [{ prefix: '', via: [], mounted: true, params: [] }];
+      // A view that only a URLconf makes reachable has no operation until one mounts it.
+      if (node?.router.mountedOnly) routeChains = routeChains.filter((c) => c.mounted);
       let first: string | undefined;
       const bodyTypes = new Set<string>();
       const declaredType = route.body ? refName(route.body.schema) : undefined;
       if (declaredType !== undefined) bodyTypes.add(declaredType);
       for (const chain of routeChains) {
         for (const rawPath of route.paths.length > 0 ? route.paths : ['']) {
-          const path = joinPaths(chain.prefix, expand(rawPath, entry, route.evidence.startLine));
+          const path = withTrailingSlash(joinPaths(chain.prefix, expand(rawPath, entry, route.evidence.startLine)), chain.trailingSlash);
           for (const method of route.methods) {
             const op = buildOperation(route, method, path, chain, entry, resolveType, uniqueId(nameFor(route, method, route.methods.length > 1)));
             op.evidence.push(...linked.evidence);
@@ -423,7 +459,8 @@ function buildOperation(
   const declaredBody = (): Set<string> => (bodyProps ??= new Set(Object.keys(objectProperties(route.body!.schema, (name) => resolveType(name, entry)?.type.schema).properties)));
   const templateNames = new Set(templateParams(path));
   const queryBody = route.body?.input && (method === 'get' || method === 'delete') ? route.body : undefined;
-  for (const p of route.params) {
+  // The route's own parameters first, then those its routers and mounts declare.
+  for (const p of [...route.params, ...chain.params]) {
     if (p.fromType) {
       const found = resolveType(p.fromType, entry);
       const props = (found?.type.schema as { properties?: Record<string, Schema>; required?: string[] } | undefined)?.properties;
@@ -516,6 +553,12 @@ function objectProperties(schema: Schema, lookup: (name: string) => Schema | und
 const LOCATION_ORDER: Record<string, number> = { path: 0, query: 1, header: 2, cookie: 3 };
 function order(p: OpenAPIV3_1.ParameterObject): number {
   return LOCATION_ORDER[p.in] ?? 9;
+}
+
+function withTrailingSlash(path: string, trailingSlash: boolean | undefined): string {
+  if (trailingSlash === true && !path.endsWith('/')) return `${path}/`;
+  if (trailingSlash === false && path.length > 1 && path.endsWith('/')) return path.slice(0, -1);
+  return path;
 }
 
 function nameFor(route: RouteFact, method: string, several: boolean): string {

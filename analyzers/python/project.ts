@@ -1,0 +1,234 @@
+/**
+ * What one Python file cannot know about the others, gathered once per run before any file is
+ * analyzed (`Frontend.prepare`): class hierarchies (a view whose base class sits in another
+ * module: `class UserList(BaseListView)` → `generics.ListAPIView`), the HTTP-method and action
+ * methods and a few DRF attributes those classes define, Django model fields (for
+ * `ModelSerializer` `Meta.fields`), FastAPI dependency functions and `Annotated[..., Depends()]`
+ * aliases, the DRF settings (`REST_FRAMEWORK`: default pagination and filter backends), and the
+ * package the analyzed root belongs to. A cheap line scan, not a parse: it only has to find
+ * `class`/`def` headers and a few assignments, and its JSON is part of every file's cache key.
+ */
+import type { TreeFile } from '../model.js';
+
+export interface ClassSummary {
+  /** Module the class is defined in (dotted, as `moduleInfo` names it). */
+  module: string;
+  /** Base classes as written (`generics.ListAPIView`, `Generic[T]` → `Generic`). */
+  bases: string[];
+  /** Methods defined in the class body. */
+  methods: string[];
+  /** A few class attributes whose values matter across files (`lookup_field`, `serializer_class`...), source text. */
+  attrs?: Record<string, string>;
+  /** Django model fields: name → field class (`CharField`, `ForeignKey`). */
+  fields?: Record<string, string>;
+}
+
+export interface ProjectIndex {
+  /** Package the analyzed root itself is (its directory name when it holds `__init__.py`), else ''. */
+  packagePrefix: string;
+  classes: Record<string, ClassSummary[]>;
+  /** Module-level functions used as FastAPI dependencies (`Depends(fn)`), by name. */
+  dependencies: string[];
+  /** `CurrentUser = Annotated[User, Depends(get_current_user)]`: alias → dependency function ('' when `Depends()` takes the type). */
+  dependsAliases: Record<string, string>;
+  /** `REST_FRAMEWORK` settings that shape every DRF list operation. */
+  drf: { pagination?: string; pageSize?: boolean; filterBackends?: string[] };
+}
+
+const CLASS_ATTRS = new Set([
+  'lookup_field', 'lookup_url_kwarg', 'lookup_value_regex', 'serializer_class', 'pagination_class', 'filter_backends', 'filterset_class',
+  'filterset_fields', 'filter_fields', 'search_fields', 'ordering_fields', 'http_method_names', 'methods', 'page_size_query_param', 'limit_query_param',
+  'offset_query_param', 'cursor_query_param', 'page_query_param', 'queryset', 'model',
+]);
+
+export function emptyProjectIndex(): ProjectIndex {
+  return { packagePrefix: '', classes: {}, dependencies: [], dependsAliases: {}, drf: {} };
+}
+
+/** Scans every `.py` file of the tree (files over 2 MB are skipped). */
+export function scanProject(tree: readonly TreeFile[], moduleOf: (path: string, packagePrefix: string) => string): ProjectIndex {
+  const index = emptyProjectIndex();
+  const pyFiles = tree.filter((f) => /\.pyi?$/.test(f.path));
+  if (pyFiles.some((f) => f.path === '__init__.py')) {
+    const first = pyFiles[0]!;
+    const root = first.absolutePath.slice(0, first.absolutePath.length - first.path.length).replace(/[\\/]+$/, '');
+    const base = root.split(/[\\/]/).pop() ?? '';
+    if (/^[A-Za-z_]\w*$/.test(base)) index.packagePrefix = base;
+  }
+  const dependsNames = new Set<string>();
+  const moduleFunctions = new Set<string>();
+  for (const f of pyFiles) {
+    const text = f.read();
+    if (text === undefined || text.length > 2_000_000) continue;
+    scanFile(text, moduleOf(f.path, index.packagePrefix), index, dependsNames, moduleFunctions);
+  }
+  index.dependencies = [...dependsNames].filter((n) => moduleFunctions.has(n) || index.classes[n] !== undefined).sort();
+  return index;
+}
+
+interface OpenClass {
+  indent: number;
+  bodyIndent: number | undefined;
+  summary: ClassSummary;
+  name: string;
+}
+
+function scanFile(text: string, module: string, index: ProjectIndex, dependsNames: Set<string>, moduleFunctions: Set<string>): void {
+  const lines = text.split(/\r?\n/);
+  const stack: OpenClass[] = [];
+  for (const m of text.matchAll(/\b(?:Depends|Security)\(\s*(?:dependency\s*=\s*)?([A-Za-z_][\w.]*)/g)) dependsNames.add(m[1]!.split('.').pop()!);
+  // `params: Pagination = Depends()`: the annotated class is the dependency.
+  for (const m of text.matchAll(/:\s*([A-Za-z_][\w.]*)\s*=\s*(?:Depends|Security)\(\s*\)/g)) dependsNames.add(m[1]!.split('.').pop()!);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (!line.trim() || /^\s*#/.test(line)) continue;
+    const indent = line.length - line.trimStart().length;
+    while (stack.length > 0 && indent <= stack[stack.length - 1]!.indent) stack.pop();
+    const top = stack[stack.length - 1];
+    if (top && top.bodyIndent === undefined) top.bodyIndent = indent;
+    const inBody = top !== undefined && indent === top.bodyIndent;
+
+    const cls = /^(\s*)class\s+([A-Za-z_]\w*)\s*([(:])/.exec(line);
+    if (cls) {
+      let bases: string[] = [];
+      if (cls[3] === '(') {
+        let header = line.slice(cls[0].length);
+        let j = i;
+        while (depthOf(header) > -1 && j + 1 < lines.length && j - i < 30) header += ` ${lines[++j]!.trim()}`;
+        i = j;
+        bases = splitBases(header);
+      }
+      const summary: ClassSummary = { module, bases, methods: [] };
+      (index.classes[cls[2]!] ??= []).push(summary);
+      stack.push({ indent, bodyIndent: undefined, summary, name: cls[2]! });
+      continue;
+    }
+    // pydantic `class Config: alias_generator = to_camel` / `model_config = ConfigDict(alias_generator=to_camel)`
+    const generator = /\balias_generator\s*=\s*([A-Za-z_][\w.]*)/.exec(line);
+    if (generator) {
+      const owner = [...stack].reverse().find((c) => c.name !== 'Config' && c.name !== 'Meta');
+      if (owner) (owner.summary.attrs ??= {}).alias_generator = generator[1]!;
+    }
+    const def = /^(\s*)(?:async\s+)?def\s+([A-Za-z_]\w*)/.exec(line);
+    if (def) {
+      if (indent === 0) moduleFunctions.add(def[2]!);
+      if (inBody) top!.summary.methods.push(def[2]!);
+      continue;
+    }
+    if (inBody) {
+      const attr = /^\s*([A-Za-z_]\w*)\s*(?::[^=]+)?=\s*(.+)$/.exec(line);
+      if (attr) {
+        const [, name, value] = attr;
+        const field = /^(?:[\w.]*\.)?(\w*Field|ForeignKey|OneToOneField|ManyToManyField|GenericRelation|TaggableManager)\s*\(/.exec(value!);
+        if (field) (top!.summary.fields ??= {})[name!] = field[1]!;
+        else if (CLASS_ATTRS.has(name!)) {
+          let v = value!.trim();
+          let j = i;
+          while (depthOf(v) > 0 && j + 1 < lines.length && j - i < 40) v += ` ${lines[++j]!.trim()}`;
+          i = j;
+          (top!.summary.attrs ??= {})[name!] = v.replace(/\s*#.*$/, '');
+        }
+      }
+    }
+    if (indent === 0) {
+      const alias = /^([A-Za-z_]\w*)\s*(?::\s*\w+\s*)?=\s*(?:typing\.)?Annotated\[/.exec(line);
+      if (alias) {
+        let v = line.slice(alias[0].length - 1);
+        let j = i;
+        while (depthOf(v) > 0 && j + 1 < lines.length && j - i < 20) v += ` ${lines[++j]!.trim()}`;
+        const dep = /\b(?:Depends|Security)\(\s*(?:dependency\s*=\s*)?([A-Za-z_][\w.]*)?/.exec(v);
+        if (dep) index.dependsAliases[alias[1]!] = dep[1] ? dep[1].split('.').pop()! : '';
+      }
+      if (/^REST_FRAMEWORK\s*(?::[^=]+)?=\s*\{/.test(line)) {
+        let v = line;
+        let j = i;
+        while (depthOf(v) > 0 && j + 1 < lines.length && j - i < 200) v += ` ${lines[++j]!.trim()}`;
+        readDrfSettings(v, index);
+      }
+    }
+  }
+}
+
+/** Bracket depth at the end of `s` (strings ignored roughly): > 0 open, -1 when a `)` closed more than opened. */
+function depthOf(s: string): number {
+  let depth = 0;
+  let quote = '';
+  for (let k = 0; k < s.length; k++) {
+    const c = s[k]!;
+    if (quote) {
+      if (c === '\\') k++;
+      else if (c === quote) quote = '';
+      continue;
+    }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === '#') break;
+    else if (c === '(' || c === '[' || c === '{') depth++;
+    else if (c === ')' || c === ']' || c === '}') {
+      depth--;
+      if (depth < 0) return -1;
+    }
+  }
+  return depth;
+}
+
+/** `A, b.B, Generic[T], metaclass=M):` → `['A', 'b.B', 'Generic']`. */
+function splitBases(header: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const c of header) {
+    if (c === '(' || c === '[') depth++;
+    if (c === ')' || c === ']') {
+      if (depth === 0) break;
+      depth--;
+    }
+    if (c === ',' && depth === 0) {
+      out.push(current);
+      current = '';
+    } else current += c;
+  }
+  out.push(current);
+  return out
+    .map((b) => b.trim().replace(/\[.*$/, ''))
+    .filter((b) => /^[A-Za-z_][\w.]*$/.test(b));
+}
+
+function readDrfSettings(text: string, index: ProjectIndex): void {
+  const pagination = /['"]DEFAULT_PAGINATION_CLASS['"]\s*:\s*['"]([\w.]+)['"]/.exec(text);
+  if (pagination) index.drf.pagination = pagination[1]!.split('.').pop()!;
+  if (/['"]PAGE_SIZE['"]\s*:/.test(text)) index.drf.pageSize = true;
+  const filters = /['"]DEFAULT_FILTER_BACKENDS['"]\s*:\s*[[(]([^\])]*)/.exec(text);
+  if (filters) index.drf.filterBackends = [...filters[1]!.matchAll(/['"]([\w.]+)['"]/g)].map((m) => m[1]!.split('.').pop()!);
+}
+
+/** The class summary of a name (the first definition; `module` narrows when given and known). */
+export function findClass(index: ProjectIndex, name: string, module?: string): ClassSummary | undefined {
+  const all = index.classes[name];
+  if (!all || all.length === 0) return undefined;
+  if (module) {
+    const exact = all.find((c) => c.module === module || c.module.endsWith(`.${module}`) || module.endsWith(`.${c.module}`));
+    if (exact) return exact;
+  }
+  return all[0];
+}
+
+/**
+ * Every ancestor class name of `name` (last segments), nearest first, following the index
+ * across files; `local` answers for classes of the file being analyzed (their bases as written).
+ * Stops at names the index does not know (framework classes), which are included.
+ */
+export function ancestors(name: string, index: ProjectIndex, local: (name: string) => string[] | undefined): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>([name]);
+  const queue = [...(local(name) ?? findClass(index, name)?.bases ?? [])];
+  while (queue.length > 0 && out.length < 60) {
+    const base = queue.shift()!;
+    const simple = base.split('.').pop()!;
+    if (seen.has(simple)) continue;
+    seen.add(simple);
+    out.push(simple);
+    const next = local(simple) ?? findClass(index, simple)?.bases;
+    if (next) queue.push(...next);
+  }
+  return out;
+}
