@@ -9,7 +9,7 @@
 import type { SymbolRef } from '../service/facts.js';
 import { descendants, type SyntaxNode } from '../service/tree-sitter.js';
 import type { Scope } from './scope.js';
-import { argumentsOf, enclosingClass, memberPath, numberValue, propertyKey, stringValue, unquote, unwrap } from './syntax.js';
+import { argumentsOf, enclosingClass, memberPath, numberValue, propertyKey, stringValue, unescape, unquote, unwrap } from './syntax.js';
 
 /** A value known only by its node (a call, a function, a regex) or by where it is imported from. */
 export class Opaque {
@@ -20,6 +20,22 @@ export class Opaque {
 }
 
 export type JsValue = string | number | boolean | null | JsValue[] | { [key: string]: JsValue } | Opaque;
+
+/** A JSON copy of a value: what is only known by its node (`Opaque`) is left out. */
+export function plain(v: unknown): unknown {
+  if (v instanceof Opaque || typeof v === 'function' || v === undefined) return undefined;
+  if (Array.isArray(v)) return v.map(plain).filter((x) => x !== undefined);
+  if (v && typeof v === 'object') {
+    if (Object.getPrototypeOf(v) !== Object.prototype && Object.getPrototypeOf(v) !== null) return undefined;
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) {
+      const p = plain(x);
+      if (p !== undefined) out[k] = p;
+    }
+    return out;
+  }
+  return typeof v === 'number' && !Number.isFinite(v) ? undefined : v;
+}
 
 export function isPlainObject(v: JsValue | undefined): v is { [key: string]: JsValue } {
   return !!v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Opaque);
@@ -175,7 +191,7 @@ export function createEvaluator(scope: Scope): Evaluator {
         const dropped: string[] = [];
         for (const c of n.children) {
           if (c.type === 'string_fragment') text += c.text;
-          else if (c.type === 'escape_sequence') text += JSON.parse(`"${c.text.replace(/"/g, '\\"')}"`) as string;
+          else if (c.type === 'escape_sequence') text += unescape(c.text);
           else if (c.type === 'template_substitution') {
             const part = string(c.namedChildren[0], depth + 1);
             if (!part) return undefined;

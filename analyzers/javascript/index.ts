@@ -17,7 +17,7 @@ import { createServiceFrontend, type ExtractInput, type Extracted, type ServiceF
 import { createRuleCollector } from '../service/rules.js';
 import type { GrammarName } from '../service/tree-sitter.js';
 import { assignCrossFileRules, completeAcrossFiles, nameAnonymousOperations } from './cross-file.js';
-import { createEvaluator } from './evaluate.js';
+import { createEvaluator, plain } from './evaluate.js';
 import type { JsFacts } from './facts.js';
 import { createHandlerAnalyzer } from './handlers.js';
 import { moduleNamesOf, readPathAliases, type PathAliases } from './modules.js';
@@ -91,7 +91,8 @@ export const javascriptLanguage: ServiceLanguage = {
       ...(routing.globalPrefix !== undefined ? { globalPrefix: routing.globalPrefix } : {}),
       ...(nest.routers.length > 0 ? { nestRouters: nest.routers.map((r) => r.id) } : {}),
     };
-    return { facts, rules: collector.rules, diagnostics };
+    // Facts are cached as JSON: nothing that only the tree knows may leak into them.
+    return { facts: plain(facts) as JsFacts, rules: collector.rules, diagnostics };
   },
 };
 

@@ -46,3 +46,17 @@ export function isKoaHelperMiddleware(node: SyntaxNode): boolean {
   const parts = callParts(n);
   return !!parts?.object && parts.name === 'allowedMethods';
 }
+
+/** `mount('/api', api)` / `mount(app)` of koa-mount: the prefix node (if any) and the mounted app or middleware. */
+export function koaMount(node: SyntaxNode, scope: Scope): { prefix?: SyntaxNode; target: SyntaxNode } | undefined {
+  const n = unwrap(node);
+  if (n?.type !== 'call_expression') return undefined;
+  const fn = unwrap(n.childForFieldName('function'));
+  if (!fn) return undefined;
+  const isMount = scope.fromPackage(fn, ['koa-mount']) || (fn.type === 'identifier' && fn.text === 'mount' && !scope.lookup('mount', fn));
+  if (!isMount) return undefined;
+  const args = argumentsOf(n);
+  if (args.length === 1) return { target: args[0]! };
+  if (args.length >= 2) return { prefix: args[0]!, target: args[1]! };
+  return undefined;
+}

@@ -64,10 +64,19 @@ export function extractNest(input: { path: string; root: SyntaxNode; scope: Scop
         nest: true,
       };
       const reads: string[] = [];
+      // Where each method parameter comes from, as a path under the request, for forwarded calls.
+      const roots: (string | null)[] = [];
       parametersOf(m).forEach((p, index) => {
+        roots[index] = null;
         const pd = decoratorsOf(p).map((d) => decoratorCall(d)).find((d) => d && /^(Param|Query|Body|Headers|Req|Request|Res|Response|Ip|HostParam|UploadedFile|UploadedFiles)$/.test(d.name));
         if (!pd) return;
         const key = stringValue(pd.args[0]);
+        const root = { Query: 'query', Body: 'body', Headers: 'headers', Param: 'params', Req: '', Request: '' }[pd.name];
+        if (root !== undefined) {
+          roots[index] = key !== undefined && root !== '' ? `${root}.${key}` : root;
+          // `@Query() query` read field by field (`query.page`), here or in a helper.
+          if (key === undefined) for (const r of details.reads[index] ?? []) reads.push(root ? `${root}.${r}` : r);
+        }
         const t = parameterType(p);
         const declared = t ? typeSchema(t) : undefined;
         const piped = pd.args.some((a) => /ParseIntPipe/.test(a.text)) ? ({ type: 'integer' } as Schema) : pd.args.some((a) => /ParseFloatPipe/.test(a.text)) ? ({ type: 'number' } as Schema) : pd.args.some((a) => /ParseBoolPipe/.test(a.text)) ? ({ type: 'boolean' } as Schema) : pd.args.some((a) => /ParseUUIDPipe/.test(a.text)) ? ({ type: 'string', format: 'uuid' } as Schema) : undefined;
@@ -100,12 +109,15 @@ export function extractNest(input: { path: string; root: SyntaxNode; scope: Scop
             break;
           case 'Req':
           case 'Request':
-            reads.push(...(details.reads[index] ?? []));
             break;
           default:
             break;
         }
       });
+      const forwards = details.forwards
+        .map((f) => ({ ...f, args: f.args.map((a) => (a && roots[a.param] !== null && roots[a.param] !== undefined ? { param: 0, path: [roots[a.param], a.path].filter(Boolean).join('.') } : null)) }))
+        .filter((f) => f.args.some((a) => a) || f.args.length === 0);
+      if (forwards.length > 0) route.forwards = forwards;
       const inputs = requestInputs(reads);
       for (const p of inputs.params) if (!route.params.some((x) => x.in === p.in && x.name === p.name)) route.params.push({ ...p, schema: { type: 'string' } } as ParamFact);
       const httpCode = decos.find((d) => d.call!.name === 'HttpCode');

@@ -19,7 +19,7 @@ import { expressCreation, routeChainBase } from './express.js';
 import type { DeclaredRequest, Forward, FunctionSummary, JsRouteFact, RouteSchemaFact } from './facts.js';
 import { autoloadDir, fastifyCreation, isAutoload, registerPrefix, routeOptions, routeSchemaOf, unwrapPlugin, type AutoloadFact } from './fastify.js';
 import { requestInputs, splitHint, type HandlerAnalyzer, type HandlerDetails } from './handlers.js';
-import { isKoaHelperMiddleware, koaCreation, koaRoutesOf } from './koa.js';
+import { isKoaHelperMiddleware, koaCreation, koaMount, koaRoutesOf } from './koa.js';
 import type { RuleExtraction } from './rules.js';
 import type { Scope } from './scope.js';
 import { argumentsOf, callParts, compact, enclosingClass, functionBody, functionName, isFunction, memberPath, parameterPattern, parametersOf, parameterType, propertyKey, stringValue, unwrap } from './syntax.js';
@@ -438,7 +438,8 @@ export function extractRouting(input: RoutingInput): RoutingOutput {
     const methodLabel = spec.methods.length === 5 ? 'ALL' : spec.methods.map((m) => m.toUpperCase()).join(',');
     const parsed = parsePaths(spec.pathNode, `${methodLabel} route`, spec.at);
     if (!parsed) return;
-    if (spec.methods.length === 5 && parsed.templates.every((t) => /^\/?(\{wildcard\d*\})?$/.test(t))) return;
+    // Catch-alls (`app.all('*')`, `router.get('(.*)')`, SPA fallbacks) are not API operations.
+    if (parsed.templates.every((t) => /^\/?(\{wildcard\d*\})?$/.test(t)) && (spec.methods.length > 1 || parsed.templates.every((t) => t.includes('{wildcard')))) return;
     const framework = spec.framework ?? spec.router.framework;
     const display = parsed.templates[0] ?? '/';
     const scopeName = `${methodLabel} ${display}`;
@@ -556,6 +557,13 @@ export function extractRouting(input: RoutingInput): RoutingOutput {
       addRoute({ router, methods: [...new Set(methods)], pathNode: opts.url, ...(opts.handler ? { handler: opts.handler } : {}), middlewares: opts.hooks, ...(opts.schema ? { schemaNode: opts.schema } : {}), at: call, framework: 'fastify' });
     } else if (name === 'use') {
       useCall(call, parts.object, args);
+    } else if (name === 'register' && args.length >= 3 && isPathish(args[0]) && unwrap(args[1])?.type === 'array') {
+      // koa-router: router.register(path, ['get', 'post'], middleware[])
+      const router = routerFor(parts.object);
+      const m = evaluator.value(args[1]);
+      const methods = (Array.isArray(m) ? m : []).flatMap((x) => (typeof x === 'string' ? (HTTP[x.toLowerCase()] ?? []) : []));
+      const stack = unwrap(args[2])?.type === 'array' ? unwrap(args[2])!.namedChildren : args.slice(2);
+      if (router && methods.length > 0 && stack.length > 0) addRoute({ router, methods: [...new Set(methods)], pathNode: args[0], handler: stack[stack.length - 1]!, middlewares: stack.slice(0, -1), at: call });
     } else if (name === 'register') {
       registerCall(call, parts.object, args);
     } else if (name === 'prefix' && args.length === 1) {
@@ -597,7 +605,7 @@ export function extractRouting(input: RoutingInput): RoutingOutput {
   }
 
   function useCall(call: SyntaxNode, obj: SyntaxNode | null, args: SyntaxNode[]): void {
-    const parent = receiver(obj, args.some((a) => mountTarget(a) !== undefined) && !!unwrap(obj) && ROUTERISH.test(unwrap(obj)!.text));
+    const parent = receiver(obj, args.some((a) => mountTarget(koaMount(a, scope)?.target ?? a) !== undefined) && !!unwrap(obj) && ROUTERISH.test(unwrap(obj)!.text));
     if (!parent || args.length === 0) return;
     let prefixes = [''];
     let rest = args;
@@ -611,6 +619,14 @@ export function extractRouting(input: RoutingInput): RoutingOutput {
       rest = args.slice(1);
     }
     for (const a of rest.flatMap((x) => (unwrap(x)?.type === 'array' ? unwrap(x)!.namedChildren : [x]))) {
+      // koa-mount: app.use(mount('/api', api))
+      const km = koaMount(a, scope);
+      if (km) {
+        const target = mountTarget(km.target);
+        const parsed = km.prefix ? parsePaths(km.prefix, 'mount', call) : undefined;
+        if (target && (!km.prefix || parsed)) mounts.push({ parent: parent.fact.id, prefixes: parsed?.templates ?? prefixes, target, evidence: evidenceOf(path, statementOf(call)) });
+        continue;
+      }
       const target = mountTarget(a);
       if (!target || target.name === parent.fact.id) continue;
       if (prefixes.every((p) => /^\/?(\{wildcard\d*\})?$/.test(p)) && prefixes[0] !== '' && prefixes[0] !== '/') continue;

@@ -170,7 +170,7 @@ export function createScope(root: SyntaxNode, path: string, aliases?: PathAliase
       if (!base || prop === undefined) return undefined;
       return { target: base.target, name: base.name === '*' ? prop : `${base.name}.${prop}` };
     }
-    if (n.type !== 'identifier') return undefined;
+    if (n.type !== 'identifier' && n.type !== 'type_identifier') return undefined;
     const b = bindingOf(n);
     if (!b) return undefined;
     if (b.kind === 'import') return { target: b.target, name: b.imported };

@@ -76,7 +76,8 @@ export function unquote(node: SyntaxNode): string {
   return out;
 }
 
-function unescape(seq: string): string {
+/** The character an escape sequence (`\\n`, `\\u00e9`, `\\$`) stands for. */
+export function unescape(seq: string): string {
   const c = seq[1];
   switch (c) {
     case 'n':

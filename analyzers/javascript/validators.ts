@@ -13,7 +13,7 @@ import type { ParamFact, ParamLocation, TypeFact } from '../service/facts.js';
 import type { RuleInput } from '../service/rules.js';
 import { arrayOf, nullable, refName, typeRef, type Schema } from '../service/schema.js';
 import { descendants, evidenceOf, type SyntaxNode } from '../service/tree-sitter.js';
-import { isPlainObject, Opaque, type Evaluator, type JsValue } from './evaluate.js';
+import { isPlainObject, Opaque, plain, type Evaluator, type JsValue } from './evaluate.js';
 import type { FunctionSummary } from './facts.js';
 import type { Scope } from './scope.js';
 import { argumentsOf, compact, memberPath, numberValue, propertyKey, stringValue, unwrap } from './syntax.js';
@@ -255,7 +255,7 @@ export function createValidators(deps: { scope: Scope; evaluator: Evaluator; pat
       } else if (['items', 'additionalProperties', 'not', 'if', 'then', 'else', 'contains'].includes(k) && (isPlainObject(x) || x instanceof Opaque)) out[k] = jsonSchemaOf(x, depth + 1);
       else if (['anyOf', 'oneOf', 'allOf', 'prefixItems'].includes(k) && Array.isArray(x)) out[k] = x.map((y) => jsonSchemaOf(y, depth + 1));
       else if (k === '$ref' && typeof x === 'string') out[k] = x.startsWith('#/components/schemas/') ? x : `#/components/schemas/${x.replace(/#.*$/, '').replace(/^.*\//, '') || 'Unknown'}`;
-      else if (!(x instanceof Opaque)) out[k] = x;
+      else if (!(x instanceof Opaque)) out[k] = plain(x);
     }
     // Fastify's `nullable: true` (OpenAPI 3.0 style) → a null type.
     if (out.nullable === true && typeof out.type === 'string') {
@@ -346,7 +346,7 @@ export function createValidators(deps: { scope: Scope; evaluator: Evaluator; pat
     const isNumber = type === 'number' || type === 'integer';
     switch (name) {
       case 'required':
-        if (lib === 'fluent' && Array.isArray(v0())) s.required = v0();
+        if (lib === 'fluent' && Array.isArray(v0())) s.required = (plain(v0()) as unknown[]).filter((x) => typeof x === 'string');
         else cur.required = true;
         if (lib !== 'fluent' && msgOf(0)) cur.message = msgOf(0);
         return cur;
@@ -516,7 +516,7 @@ export function createValidators(deps: { scope: Scope; evaluator: Evaluator; pat
         if (msgOf(0)) cur.message = msgOf(0);
         return cur;
       case 'raw':
-        Object.assign(s, opts(0));
+        Object.assign(s, plain(opts(0)));
         return cur;
       default:
         // Modifiers that do not change the wire shape (trim, lowercase, label, strict, refine, transform, id…).
@@ -550,7 +550,7 @@ export function createValidators(deps: { scope: Scope; evaluator: Evaluator; pat
   const applyTypeBox = (built: Built, name: string, args: SyntaxNode[], depth: number): void => {
     const optsAt = (i: number): Record<string, unknown> => {
       const v = evaluator.value(args[i]);
-      return isPlainObject(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => !(x instanceof Opaque) && (typeof x !== 'object' || x === null || Array.isArray(x)))) : {};
+      return isPlainObject(v) ? (plain(Object.fromEntries(Object.entries(v).filter(([, x]) => !(x instanceof Opaque) && (typeof x !== 'object' || x === null || Array.isArray(x))))) as Record<string, unknown>) : {};
     };
     switch (name) {
       case 'Object': {
