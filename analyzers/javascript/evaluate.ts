@@ -9,7 +9,7 @@
 import type { SymbolRef } from '../service/facts.js';
 import { descendants, type SyntaxNode } from '../service/tree-sitter.js';
 import type { Scope } from './scope.js';
-import { argumentsOf, enclosingClass, memberPath, numberValue, propertyKey, stringValue, unescape, unquote, unwrap } from './syntax.js';
+import { argumentsOf, compact, enclosingClass, memberPath, numberValue, propertyKey, stringValue, unescape, unquote, unwrap } from './syntax.js';
 
 /** A value known only by its node (a call, a function, a regex) or by where it is imported from. */
 export class Opaque {
@@ -202,7 +202,15 @@ export function createEvaluator(scope: Scope): Evaluator {
         return { text, dropped };
       }
       case 'binary_expression': {
-        if (n.child(1)?.type !== '+') return undefined;
+        const op = n.child(1)?.type;
+        if (op === '||' || op === '??') {
+          // `process.env.PREFIX || '/api'`: the default when the left side is only known at run time.
+          const left = string(n.childForFieldName('left'), depth + 1);
+          if (left && left.dropped.length === 0 && !left.text.includes('{{const:')) return left;
+          const right = string(n.childForFieldName('right'), depth + 1);
+          return right ? { text: right.text, dropped: [...right.dropped, compact(n.childForFieldName('left')?.text ?? '', 60)] } : undefined;
+        }
+        if (op !== '+') return undefined;
         const left = string(n.childForFieldName('left'), depth + 1);
         const right = string(n.childForFieldName('right'), depth + 1);
         return left && right ? { text: left.text + right.text, dropped: [...left.dropped, ...right.dropped] } : undefined;

@@ -312,6 +312,7 @@ export function extractRouting(input: RoutingInput): RoutingOutput {
     if (!n) return false;
     if (n.type === 'string' || n.type === 'template_string' || n.type === 'regex') return true;
     if (n.type === 'array') return n.namedChildren.length > 0 && n.namedChildren.every((c) => isPathish(c));
+    if (n.type === 'binary_expression' && (n.child(1)?.type === '||' || n.child(1)?.type === '??')) return !!evaluator.string(n);
     if (n.type === 'binary_expression') return n.child(1)?.type === '+' && (isPathish(n.childForFieldName('left') ?? undefined) || isPathish(n.childForFieldName('right') ?? undefined));
     if (n.type === 'identifier' || n.type === 'member_expression') {
       const v = evaluator.value(n);
@@ -583,7 +584,14 @@ export function extractRouting(input: RoutingInput): RoutingOutput {
     let i = 0;
     if (args.length >= 3 && stringValue(args[0]) !== undefined && !stringValue(args[0])!.startsWith('/') && isPathish(args[1])) i = 1;
     const pathNode = args[i];
-    if (!isPathish(pathNode)) return;
+    if (!isPathish(pathNode)) {
+      // A known router, a handler, and a path only known at run time: say so rather than drop it silently.
+      const last = unwrap(args[args.length - 1]);
+      if (args.length >= 2 && pathNode && isFunction(last) && routerFor(obj) && unwrap(pathNode)?.type !== 'object') {
+        diagnostics.push({ path, line: lineOf(call), severity: 'warning', message: `${name.toUpperCase()} route has a path computed at run time (\`${compact(pathNode.text, 80)}\`); it is left out` });
+      }
+      return;
+    }
     let rest = args.slice(i + 1);
     let optsNode: SyntaxNode | undefined;
     if (rest.length > 0 && unwrap(rest[0])?.type === 'object') {

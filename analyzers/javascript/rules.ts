@@ -143,14 +143,19 @@ function guardRule(ifNode: SyntaxNode, path: string, handlers: HandlerAnalyzer, 
   // A condition the grammar could not parse would be quoted wrong.
   if (!conditionNode || !consequence || conditionNode.hasError) return undefined;
   const cond = conditionText(conditionNode);
-  let found = topStatements(consequence).map((s) => rejection(s, handlers)).find((r) => r);
+  const pick = (block: SyntaxNode): { status: number; message?: string } | undefined => {
+    // `err.status = 404; return next(err)`: the statement that carries the message wins.
+    const all = topStatements(block).map((s) => rejection(s, handlers)).filter((r): r is { status: number; message?: string } => !!r);
+    return all.find((r) => r.message !== undefined) ?? all[0];
+  };
+  let found = pick(consequence);
   let condition = cond;
   let last: SyntaxNode = consequence;
   if (!found && alternative) {
     const alt = alternative.namedChildren[0];
     // `else if` chains are their own if statements.
     if (alt && alt.type !== 'if_statement') {
-      found = topStatements(alternative).map((s) => rejection(s, handlers)).find((r) => r);
+      found = pick(alternative);
       condition = `!(${cond})`;
       last = alternative;
     }
