@@ -130,9 +130,24 @@ export function completeAcrossFiles(files: readonly FileAnalysis[]): { files: Fi
     return undefined;
   };
 
+  // Request schemas (`{ body, query }`) by name, with the rules of their fields.
+  const requestSchemas = new Map<string, { entry: Entry; parts: RouteSchemaFact; ruleIds: string[] }>();
+  for (const e of entries) {
+    for (const [name, parts] of Object.entries(e.facts.requestSchemas ?? {})) {
+      if (!requestSchemas.has(name)) requestSchemas.set(name, { entry: e, parts, ruleIds: e.facts.types.find((t) => t.name === name)?.ruleIds ?? [] });
+    }
+  }
+
   const targets: RuleTarget[] = [];
   for (const e of entries) {
     for (const route of e.facts.routes as JsRouteFact[]) {
+      const request = route.requestSchema !== undefined ? requestSchemas.get(route.requestSchema) : undefined;
+      if (request) {
+        // `validate(T.CreateSchema)`: the schema describes the whole request, its `body` is the body.
+        delete route.body;
+        applyRouteSchema(route, request.parts);
+        if (request.ruleIds.length > 0) targets.push({ routeFile: e.index, routeLine: route.evidence.startLine, routeEndLine: route.evidence.endLine, methods: route.methods, ruleFile: request.entry.index, ruleIds: request.ruleIds });
+      }
       if (route.schemaRef) {
         const found = resolve(route.schemaRef);
         const schema = found ? lookupSchema(found.entry.facts, found.name) : undefined;

@@ -76,6 +76,8 @@ export interface JsRouteFact extends RouteFact {
   schemaRef?: SymbolRef;
   /** NestJS controllers take the application's `setGlobalPrefix`. */
   nest?: boolean;
+  /** A named schema a validator middleware applies to the request (`validate(T.CreateSchema)`): a request schema of another file gives its parts. */
+  requestSchema?: string;
   /** An inline handler: its operations are named after their full path once the link step knows it (`getApiUsersById`). */
   anonymous?: boolean;
 }
@@ -96,6 +98,11 @@ export interface JsFacts extends ServiceFacts {
   starExports?: string[];
   /** `@fastify/autoload` registrations. */
   autoloads?: AutoloadFact[];
+  /**
+   * Named request schemas (`z.object({ body, query, params })`, `BaseSchema.extend({ body })`) by
+   * type name: a route validated with one imported from another file takes its parts.
+   */
+  requestSchemas?: Record<string, RouteSchemaFact>;
 }
 
 export type { BodyFact, ParamFact, ResponseFact };

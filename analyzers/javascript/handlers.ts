@@ -11,7 +11,7 @@
  * `requestInputs` turns read paths into OpenAPI parameters and body fields.
  */
 import type { ParamFact, ResponseFact, SymbolRef } from '../service/facts.js';
-import { primitiveSchema, refName, type Schema } from '../service/schema.js';
+import { refName, type Schema } from '../service/schema.js';
 import { descendants, evidenceOf, type SyntaxNode } from '../service/tree-sitter.js';
 import { isPlainObject, Opaque, type Evaluator } from './evaluate.js';
 import type { DeclaredRequest, Forward, FunctionSummary } from './facts.js';
@@ -384,9 +384,6 @@ export function createHandlerAnalyzer(deps: { scope: Scope; evaluator: Evaluator
             const key = stringValue(args[0]);
             if (['get', 'header', 'getHeader', 'param', 'cookie'].includes(prop) && key !== undefined) record(param, join(prefix, `${prop}()${key}`));
             else if (prop === 'hasOwnProperty' && key !== undefined) record(param, join(prefix, key));
-            else if (prop === 'validate' || prop === 'parse') {
-              /* `req.body.validate()` is not a thing; ignore */
-            }
             return;
           }
           const full = join(prefix, prop);
@@ -588,11 +585,9 @@ export function createHandlerAnalyzer(deps: { scope: Scope; evaluator: Evaluator
       }
       details.responses.push({ status: key, ...(schema && Object.keys(schema).length > 0 ? { schema } : {}), ...(description ? { description } : {}), evidence: evidenceOf(path, statementOf(node)) });
     };
-    const fnDepthOk = (n: SyntaxNode): boolean => {
-      // Not inside a nested function declared as a route handler elsewhere: nested callbacks (then/catch, map) count.
-      for (let p = n.parent; p && p.id !== fn.id; p = p.parent) if (p.type === 'class_declaration') return false;
-      return true;
-    };
+    // Nested callbacks (then/catch, map) count; classes declared inside the handler do not.
+    const classes = descendants(body, ['class_declaration', 'class']).map((c) => [c.startIndex, c.endIndex] as const);
+    const fnDepthOk = (n: SyntaxNode): boolean => !classes.some(([start, end]) => n.startIndex >= start && n.endIndex <= end);
     for (const call of descendants(body, ['call_expression', 'assignment_expression', 'throw_statement', 'return_statement'])) {
       if (!fnDepthOk(call)) continue;
       if (call.type === 'assignment_expression') {
@@ -894,9 +889,4 @@ export function requestInputs(reads: readonly string[], hints: Record<string, Sc
     }
   }
   return { params, bodyFields, bodyUsed, queryWhole, multipart };
-}
-
-/** A param type from a read hint, else the primitive string. */
-export function hintSchema(hint: Schema | undefined): Schema {
-  return hint ?? primitiveSchema('string')!;
 }

@@ -18,7 +18,7 @@ import { createRuleCollector } from '../service/rules.js';
 import type { GrammarName } from '../service/tree-sitter.js';
 import { assignCrossFileRules, completeAcrossFiles, nameAnonymousOperations } from './cross-file.js';
 import { createEvaluator, plain } from './evaluate.js';
-import type { JsFacts } from './facts.js';
+import type { JsFacts, RouteSchemaFact } from './facts.js';
 import { createHandlerAnalyzer } from './handlers.js';
 import { moduleNamesOf, readPathAliases, type PathAliases } from './modules.js';
 import { extractNest } from './nest.js';
@@ -26,7 +26,7 @@ import { extractRouting } from './routing.js';
 import { extractRules } from './rules.js';
 import { createScope } from './scope.js';
 import { declaredTypes } from './types.js';
-import { createValidators } from './validators.js';
+import { createValidators, requestParts } from './validators.js';
 
 const EXTENSIONS = /\.(m?[jt]s|c[jt]s|jsx|tsx)$/i;
 const SKIPPED_DIRS = /(^|\/)(dist|build|coverage|\.next|\.nuxt|\.output|\.svelte-kit|bower_components|__tests__|__mocks__|test|tests|e2e|cypress)\//;
@@ -75,6 +75,11 @@ export const javascriptLanguage: ServiceLanguage = {
     const routing = extractRouting({ path, root, scope, evaluator, validators, handlers, rules, diagnostics });
     const nest = extractNest({ path, root, scope, evaluator, validators, handlers, rules });
     const typeNames = new Set(types.map((t) => t.name));
+    const requestSchemas: Record<string, RouteSchemaFact> = {};
+    for (const s of schemas) {
+      const parts = requestParts(s.schema);
+      if (parts) requestSchemas[s.name] = parts;
+    }
     const facts: JsFacts = {
       moduleNames: moduleNamesOf(path),
       exports: routing.exports,
@@ -90,6 +95,7 @@ export const javascriptLanguage: ServiceLanguage = {
       ...(routing.autoloads.length > 0 ? { autoloads: routing.autoloads } : {}),
       ...(routing.globalPrefix !== undefined ? { globalPrefix: routing.globalPrefix } : {}),
       ...(nest.routers.length > 0 ? { nestRouters: nest.routers.map((r) => r.id) } : {}),
+      ...(Object.keys(requestSchemas).length > 0 ? { requestSchemas } : {}),
     };
     // Facts are cached as JSON: nothing that only the tree knows may leak into them.
     return { facts: plain(facts) as JsFacts, rules: collector.rules, diagnostics };

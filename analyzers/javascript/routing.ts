@@ -155,7 +155,7 @@ export function extractRouting(input: RoutingInput): RoutingOutput {
     const param = parametersOf(fn)[index];
     const type = param ? (parameterType(param)?.text ?? '') : '';
     const pname = param ? parameterPattern(param).text : '';
-    const framework: Framework | undefined = /Fastify/.test(type) || /^(fastify|instance|server)$/.test(pname) ? 'fastify' : /Koa|Router/.test(type) ? undefined : undefined;
+    const framework: Framework | undefined = /Fastify/.test(type) || /^(fastify|instance|server)$/.test(pname) ? 'fastify' : undefined;
     const info: RouterInfo = { ...(framework ? { framework } : {}), fact: { id, prefixes: [''], root: false, evidence: evidenceOf(path, fn), label: `${id} (${pname || 'router'} parameter)` } };
     routers.set(key, info);
     return info;
@@ -498,6 +498,8 @@ export function extractRouting(input: RoutingInput): RoutingOutput {
     if (inputs.queryWhole && !route.params.some((p) => p.in === 'query')) notes.push('the handler reads the query object as a whole; its parameters are not known');
 
     const bodyless = spec.methods.every((m) => m === 'get');
+    const validatedRef = c.body ? refName(c.body.schema) : undefined;
+    if (validatedRef !== undefined) route.requestSchema = validatedRef;
     if (!route.body && !bodyless) {
       const body = c.declared?.body ?? c.validated.body ?? c.body?.schema ?? (inputs.bodyFields.length > 0 ? ({ type: 'object', properties: Object.fromEntries(inputs.bodyFields.map((f) => [f, {}])) } as Schema) : inputs.bodyUsed ? ({ type: 'object' } as Schema) : undefined);
       if (body) route.body = { schema: body, ...(inputs.multipart ? { contentType: 'multipart/form-data' } : {}) };
@@ -987,8 +989,7 @@ export function normalizeTemplate(raw: string): { template: string; variants: st
   // koa-router / path-to-regexp catch-alls
   s = s.replace(/\(\.\*\)|\(\.\+\)/g, '*');
   // Express 5 optional groups `{/:id}`: both with and without.
-  const groups: string[] = [];
-  const expanded = expandOptionalGroups(s, groups);
+  const expanded = expandOptionalGroups(s);
   const params: PathParam[] = [];
   const variants: string[] = [];
   for (const v of expanded) {
@@ -1006,7 +1007,7 @@ export function normalizeTemplate(raw: string): { template: string; variants: st
   return { template: unique[0] ?? '', variants: unique, params };
 }
 
-function expandOptionalGroups(s: string, _groups: string[]): string[] {
+function expandOptionalGroups(s: string): string[] {
   // Only Express 5 / path-to-regexp 8 groups (`{/:id}`, `{.:ext}`); a bare `{id}` is a template already.
   const open = s.search(/\{(?=[/.:*])/);
   if (open < 0) return [s];
@@ -1017,7 +1018,7 @@ function expandOptionalGroups(s: string, _groups: string[]): string[] {
       const inner = s.slice(open + 1, i);
       const before = s.slice(0, open);
       const after = s.slice(i + 1);
-      return [...expandOptionalGroups(before + inner + after, _groups), ...expandOptionalGroups(before + after, _groups)];
+      return [...expandOptionalGroups(before + inner + after), ...expandOptionalGroups(before + after)];
     }
   }
   return [s];

@@ -17,8 +17,26 @@ import type { HandlerAnalyzer } from './handlers.js';
 import { argumentsOf, callParts, compact, enclosingClass, functionName, isFunction, memberPath, stringValue, unwrap } from './syntax.js';
 import type { RuleSink } from './validators.js';
 
-/** Names whose arithmetic is bookkeeping, not business. */
-const TRIVIAL = /^(i|j|k|n|idx|index|len|length|count|counter|retries|retry|attempts?|tries|depth|level|offset|skip|page|limit|perPage|pageSize|size|take|start|end|from|to|width|height|x|y|port)$/i;
+/**
+ * Names whose arithmetic is bookkeeping, not business: judged by the last word of a camelCase or
+ * snake_case name (`matchIndex`, `rangeEnd`, `node.nodeSize`, `max_length`).
+ */
+const TECHNICAL_WORDS = new Set(
+  'i j k n x y z idx index indexes indices len length lengths count counter counts retries retry attempt attempts tries depth level levels offset offsets skip page pages limit per size sizes take start end from to width height port pos position positions line lines col column columns row rows cursor max min bytes byte chars char ms millis seconds second minutes minute hours hour delay timeout ttl age padding margin gap step steps chunk chunks batch idx1 idx2 left right top bottom'.split(' '),
+);
+/** Targets that hold text: `+` on them is concatenation, not arithmetic. */
+const TEXT_WORDS = new Set('url urls uri path paths html text name names title message messages tag tags key keys id ids label query prefix suffix str string sql css class classes content body header headers token slug markdown md'.split(' '));
+function textual(name: string): boolean {
+  const last = name.split('.').pop() ?? name;
+  const words = last.replace(/([a-z0-9])([A-Z])/g, '$1 $2').split(/[\s_]+/).filter(Boolean);
+  return TEXT_WORDS.has((words[words.length - 1] ?? last).toLowerCase());
+}
+function technical(name: string): boolean {
+  const last = name.split('.').pop() ?? name;
+  const words = last.replace(/([a-z0-9])([A-Z])/g, '$1 $2').split(/[\s_]+/).filter(Boolean);
+  const word = (words[words.length - 1] ?? last).toLowerCase();
+  return TECHNICAL_WORDS.has(word);
+}
 const TIME = /(date|time|now|ms|millis|seconds?|minutes?|hours?|expires?|expiry|ttl|timeout|delay|duration|elapsed|age|getTime)/i;
 
 export interface RuleExtraction {
@@ -237,8 +255,9 @@ function calculationRule(n: SyntaxNode, path: string, sink: RuleSink): Rule | un
   const targetLast = target.split('.').pop()!;
   if (names.length === 0 && !augmented) return undefined;
   if (augmented && names.length === 0 && operands.numbers.every((x) => x === 1)) return undefined;
-  const all = [...names.map((x) => x.split('.').pop()!), targetLast];
-  if (all.every((x) => TRIVIAL.test(x))) return undefined;
+  // Positions, lengths, sizes and counters: the target or every operand says so.
+  if (technical(targetLast) || (names.length > 0 && names.every(technical))) return undefined;
+  if (textual(targetLast) && /\+/.test(augmented ? op : value.text)) return undefined;
   if ([...names, target].some((x) => TIME.test(x)) || operands.time) return undefined;
   if (names.some((x) => /\.length$/.test(x)) && names.length === 1) return undefined;
   // `x + 1` / `x - 1`: counters and off-by-one fixes.

@@ -23,6 +23,7 @@ export type Binding =
   /** Parameter `index` of `fn`, or a destructured part (`path`) of it. */
   | { kind: 'param'; name: string; fn: SyntaxNode; index: number; path: string[]; node: SyntaxNode };
 
+const FUNCTION_NODE_TYPES = new Set(FUNCTION_TYPES);
 const SCOPE_DECLARATIONS = ['variable_declarator', 'function_declaration', 'generator_function_declaration', 'class_declaration', 'abstract_class_declaration', 'import_statement', 'enum_declaration'];
 
 export interface Scope {
@@ -147,12 +148,32 @@ export function createScope(root: SyntaxNode, path: string, aliases?: PathAliase
     return table;
   };
 
-  const lookup = (name: string, at: SyntaxNode): Binding | undefined => {
+  // Scope nodes around a node, innermost first, memoized along the way up (parent walks are slow native calls).
+  const chains = new Map<number, SyntaxNode[]>();
+  const scopesOf = (at: SyntaxNode): SyntaxNode[] => {
+    const path: SyntaxNode[] = [];
+    let tail: SyntaxNode[] = [];
     for (let n: SyntaxNode | null = at; n; n = n.parent) {
-      if (isFunction(n) || n.type === 'program') {
-        const b = tableOf(n).get(name);
-        if (b) return b;
+      const cached = chains.get(n.id);
+      if (cached) {
+        tail = cached;
+        break;
       }
+      path.push(n);
+    }
+    let acc = tail;
+    for (let i = path.length - 1; i >= 0; i--) {
+      const node = path[i]!;
+      if (isFunction(node) || node.type === 'program') acc = [node, ...acc];
+      chains.set(node.id, acc);
+    }
+    return acc;
+  };
+
+  const lookup = (name: string, at: SyntaxNode): Binding | undefined => {
+    for (const n of scopesOf(at)) {
+      const b = tableOf(n).get(name);
+      if (b) return b;
     }
     return undefined;
   };
@@ -190,16 +211,32 @@ export function createScope(root: SyntaxNode, path: string, aliases?: PathAliase
     lookup,
     bindingOf,
     references(binding, within) {
+      // One cursor walk; a nested function that declares the same name hides it.
       const out: SyntaxNode[] = [];
-      for (const id of descendants(within, ['identifier', 'shorthand_property_identifier'])) {
-        if (id.text !== binding.name) continue;
-        const parent = id.parent;
-        // Declarations themselves are not uses.
-        if (parent?.type === 'variable_declarator' && parent.childForFieldName('name')?.id === id.id) continue;
-        const b = lookup(id.text, id);
-        if (b && b.node.id === binding.node.id && b.name === binding.name) out.push(id);
+      const name = binding.name;
+      const cursor = within.walk();
+      if (!cursor.gotoFirstChild()) return out;
+      let depth = 1;
+      for (;;) {
+        const type = cursor.nodeType;
+        let descend = true;
+        if (FUNCTION_NODE_TYPES.has(type)) {
+          const b = tableOf(cursor.currentNode).get(name);
+          if (b && b !== binding) descend = false;
+        } else if ((type === 'identifier' || type === 'shorthand_property_identifier') && cursor.endIndex - cursor.startIndex === name.length && cursor.nodeText === name) {
+          const id = cursor.currentNode;
+          const parent = id.parent;
+          // Declarations themselves are not uses.
+          if (!(parent?.type === 'variable_declarator' && parent.childForFieldName('name')?.id === id.id)) out.push(id);
+        }
+        if (descend && cursor.gotoFirstChild()) {
+          depth++;
+          continue;
+        }
+        while (!cursor.gotoNextSibling()) {
+          if (!cursor.gotoParent() || --depth === 0) return out;
+        }
       }
-      return out;
     },
     importOf,
     refOf(expr) {

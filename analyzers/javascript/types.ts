@@ -170,6 +170,10 @@ export function declaredTypes(root: SyntaxNode, path: string, evaluator: Evaluat
   return out;
 }
 
+const CLASS_VALIDATOR = new Set(
+  'IsOptional IsDefined IsNotEmpty IsEmpty IsString IsInt IsNumber IsNumberString IsBoolean IsEmail IsUrl IsUUID IsDate IsDateString IsISO8601 Length MinLength MaxLength Min Max IsPositive IsNegative ArrayMinSize ArrayMaxSize ArrayNotEmpty Matches IsIn IsEnum IsArray ValidateNested IsObject IsAlpha IsAlphanumeric IsPhoneNumber IsMobilePhone IsHexColor IsJSON IsIP IsPort IsLatitude IsLongitude IsCurrency IsDecimal IsFQDN NotContains Contains Equals NotEquals'.split(' '),
+);
+
 /** class-validator decorators → constraint keywords (string/number/array limits depend on the field's type). */
 function dtoClass(decl: SyntaxNode, name: string, path: string, typeParams: ReadonlySet<string>, evaluator: Evaluator, rules: RuleSink): TypeFact | undefined {
   const body = decl.childForFieldName('body');
@@ -191,6 +195,9 @@ function dtoClass(decl: SyntaxNode, name: string, path: string, typeParams: Read
     const decos = decoratorsOf(f).map((d) => decoratorCall(d)).filter((d): d is { name: string; args: SyntaxNode[] } => !!d);
     let message: string | undefined;
     let constrained = false;
+    // Only class-validator decorators make a rule: ORM decorators (`@Column`, `@ForeignKey`) say nothing about input.
+    let validated = false;
+    let presence = false;
     for (const d of decos) {
       const args = d.args;
       const n0 = numberValue(args[0]);
@@ -204,6 +211,7 @@ function dtoClass(decl: SyntaxNode, name: string, path: string, typeParams: Read
         constrained = true;
       };
       const isArray = schema.type === 'array';
+      if (CLASS_VALIDATOR.has(d.name)) validated = true;
       switch (d.name) {
         case 'IsOptional':
           optional = true;
@@ -211,6 +219,7 @@ function dtoClass(decl: SyntaxNode, name: string, path: string, typeParams: Read
         case 'IsDefined':
         case 'IsNotEmpty':
           optional = false;
+          presence = true;
           constrained = true;
           if (d.name === 'IsNotEmpty' && (schema.type === 'string' || schema.type === undefined)) set('minLength', 1);
           break;
@@ -303,12 +312,13 @@ function dtoClass(decl: SyntaxNode, name: string, path: string, typeParams: Read
     }
     properties[field] = schema as Schema;
     if (!optional) required.push(field);
-    if (constrained || (decos.length > 0 && !optional)) {
+    if (validated && (constrained || !optional)) {
       const rule = addConstraintRule(rules, {
         scope: name,
         field,
         schema: schema as Schema,
         required: !optional,
+        implicit: !presence,
         source: compact(decos.length > 0 ? f.text.replace(/;\s*$/, '') : f.text),
         origin: 'class-validator',
         evidence: evidenceOf(path, decoratorsOf(f)[0] ?? f, f),

@@ -36,13 +36,15 @@ export interface ConstraintInput {
   message?: string;
   /** Where the field is read from, when not the body (`query`, `header`). */
   location?: string;
+  /** Required only because the library makes every field required (zod, TypeBox, a plain class field): alone, that is no rule. */
+  implicit?: boolean;
 }
 
 const CONSTRAINT_KEYS = ['minLength', 'maxLength', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'pattern', 'format', 'enum', 'minItems', 'maxItems', 'multipleOf'];
 
 /** A validation rule for a constrained field; none when the field only has a type. */
 export function addConstraintRule(rules: RuleSink, c: ConstraintInput): Rule | undefined {
-  const s = (refName(c.schema) ? {} : c.schema) as Record<string, unknown>;
+  const s = (refName(c.schema) ? {} : (plain(c.schema) ?? {})) as Record<string, unknown>;
   const items = (s.items ?? {}) as Record<string, unknown>;
   const parts: string[] = [];
   const effects: string[] = [];
@@ -71,6 +73,7 @@ export function addConstraintRule(rules: RuleSink, c: ConstraintInput): Rule | u
   if (Array.isArray(s.enum)) must.push(`one of ${(s.enum as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`);
   if (typeof s.pattern === 'string') must.push(`match /${s.pattern}/`);
   for (const k of CONSTRAINT_KEYS) if (k in s && k !== 'format') effects.push(`${k} ${typeof s[k] === 'string' ? s[k] : JSON.stringify(s[k])}`);
+  if (c.implicit && must.length === 0) return undefined;
   if (must.length > 0) parts.push(`must be ${must.join(', ')}`.replace('must be match', 'must match'));
   if (parts.length === 0) return undefined;
   if (c.message) effects.push(`message ${JSON.stringify(c.message)}`);
@@ -100,8 +103,8 @@ interface Built {
   /** true: `.required()`, false: `.optional()`, undefined: the library's default. */
   required?: boolean;
   message?: string;
-  /** Object properties as declared, for rules: name → node of the property value. */
-  fields?: { name: string; node: SyntaxNode; built: Built }[];
+  /** Object properties as declared, for rules: name → node of the property value; `explicit` when `.required()`/`.optional()` was written. */
+  fields?: { name: string; node: SyntaxNode; built: Built; explicit?: boolean }[];
   library: Library;
 }
 
@@ -215,8 +218,14 @@ export function createValidators(deps: { scope: Scope; evaluator: Evaluator; pat
       const b = chain.root.type === 'identifier' ? scope.lookup(chain.root.text, chain.root) : undefined;
       if (b?.kind === 'value' && b.value && b.value.id !== n.id) base = build(b.value, depth + 1);
       else if (b?.kind === 'import') {
-        const ref = scope.refOf(chain.root);
-        if (ref) base = { schema: typeRef(ref.name.split('.').pop()!) as Record<string, unknown>, library: 'json' };
+        // `T.CreateSchema.extend(…)` with `import * as T`: the member steps name the schema.
+        let refNode: SyntaxNode = chain.root;
+        while (calls[0] && calls[0].node.type === 'member_expression' && calls[0].args.length === 0) {
+          refNode = calls[0].node;
+          calls = calls.slice(1);
+        }
+        const ref = scope.refOf(refNode);
+        if (ref && ref.name !== '*') base = { schema: typeRef(ref.name.split('.').pop()!) as Record<string, unknown>, library: 'json' };
       }
       if (!base) return undefined;
       lib = base.library;
@@ -228,7 +237,6 @@ export function createValidators(deps: { scope: Scope; evaluator: Evaluator; pat
       if (next === null) return undefined;
       built = next;
     }
-    calls = [];
     return built;
   };
 
@@ -278,7 +286,7 @@ export function createValidators(deps: { scope: Scope; evaluator: Evaluator; pat
       const props = (built.schema.properties ?? {}) as Record<string, Record<string, unknown>>;
       for (const c of propsNode.namedChildren.filter((x) => x.type === 'pair')) {
         const name = propertyKey(c.childForFieldName('key'));
-        if (name !== undefined && props[name]) built.fields.push({ name, node: c, built: { schema: props[name]!, library: 'json', required: ((built.schema.required as string[] | undefined) ?? []).includes(name) } });
+        if (name !== undefined && props[name]) built.fields.push({ name, node: c, built: { schema: props[name]!, library: 'json', required: ((built.schema.required as string[] | undefined) ?? []).includes(name) }, explicit: true });
       }
     }
     return built;
@@ -315,7 +323,10 @@ export function createValidators(deps: { scope: Scope; evaluator: Evaluator; pat
       } else if (lib === 'zod' && (name === 'enum' || name === 'literal')) {
         const v = v0();
         const values = Array.isArray(v) ? v : v !== undefined && !(v instanceof Opaque) ? [v] : [];
-        if (values.length > 0) built.schema = { type: typeof values[0] === 'number' ? 'number' : 'string', enum: values };
+        const primitive = values.length > 0 && values.every((x) => typeof x === 'string' || typeof x === 'number' || typeof x === 'boolean');
+        // Values known only at run time (members of an enum of another file) give no enum rather than a partial one.
+        if (primitive) built.schema = { type: typeof values[0] === 'number' ? 'number' : typeof values[0] === 'boolean' ? 'boolean' : 'string', enum: values };
+        else if (name === 'enum' && unwrap(args[0])?.type === 'identifier') built.schema = typeRef(unwrap(args[0])!.text) as Record<string, unknown>;
       } else if (lib === 'zod' && name === 'nativeEnum' && args[0]?.type === 'identifier') {
         built.schema = typeRef(args[0].text) as Record<string, unknown>;
       } else if (lib === 'zod' && name === 'union') {
@@ -329,13 +340,6 @@ export function createValidators(deps: { scope: Scope; evaluator: Evaluator; pat
       } else if (lib === 'fluent' && (name === 'anyOf' || name === 'oneOf')) {
         const v = unwrap(args[0]);
         if (v?.type === 'array') built.schema = { [name]: v.namedChildren.map((c) => build(c, depth + 1)?.schema ?? {}) };
-      } else if (lib === 'joi' && name === 'array') {
-        /* items come with .items() */
-      } else if (lib === 'joi' && (name === 'alternatives' || name === 'alt')) {
-        /* .try() */
-      }
-      if (lib === 'joi' && (name === 'string' || name === 'number' || name === 'boolean')) {
-        /* nothing more */
       }
       return built;
     }
@@ -343,7 +347,6 @@ export function createValidators(deps: { scope: Scope; evaluator: Evaluator; pat
     const type = s.type;
     const isString = type === 'string';
     const isArray = type === 'array';
-    const isNumber = type === 'number' || type === 'integer';
     switch (name) {
       case 'required':
         if (lib === 'fluent' && Array.isArray(v0())) s.required = (plain(v0()) as unknown[]).filter((x) => typeof x === 'string');
@@ -485,6 +488,12 @@ export function createValidators(deps: { scope: Scope; evaluator: Evaluator; pat
           if (other) cur.schema = { allOf: [other.schema, s] };
           return cur;
         }
+        if (refName(s) !== undefined) {
+          // `BaseSchema.extend({...})` of a schema declared elsewhere: both, the new part last.
+          const own: Built = { schema: { type: 'object' }, library: lib ?? 'zod' };
+          objectFields(own, args[0], depth, lib === 'zod' || lib === undefined);
+          return { ...own, schema: { allOf: [s, own.schema] }, library: lib ?? 'zod' };
+        }
         objectFields(cur, args[0], depth, lib === 'zod');
         return cur;
       case 'prop': {
@@ -494,7 +503,7 @@ export function createValidators(deps: { scope: Scope; evaluator: Evaluator; pat
         const props = (s.properties ??= {}) as Record<string, unknown>;
         props[propName] = value?.schema ?? {};
         if (value?.required) s.required = [...((s.required as string[] | undefined) ?? []), propName];
-        (cur.fields ??= []).push({ name: propName, node: call.node, built: value ?? { schema: {}, library: 'fluent' } });
+        (cur.fields ??= []).push({ name: propName, node: call.node, built: value ?? { schema: {}, library: 'fluent' }, explicit: true });
         return cur;
       }
       case 'additionalProperties':
@@ -520,7 +529,6 @@ export function createValidators(deps: { scope: Scope; evaluator: Evaluator; pat
         return cur;
       default:
         // Modifiers that do not change the wire shape (trim, lowercase, label, strict, refine, transform, id…).
-        void isNumber;
         return cur;
     }
   };
@@ -541,7 +549,7 @@ export function createValidators(deps: { scope: Scope; evaluator: Evaluator; pat
       const isRequired = value.required ?? requiredByDefault;
       if (isRequired) required.add(name);
       else required.delete(name);
-      (built.fields ??= []).push({ name, node: c, built: { ...value, required: isRequired } });
+      (built.fields ??= []).push({ name, node: c, built: { ...value, required: isRequired }, explicit: value.required !== undefined || !requiredByDefault });
     }
     if (required.size > 0) built.schema.required = [...required];
     else delete built.schema.required;
@@ -582,7 +590,7 @@ export function createValidators(deps: { scope: Scope; evaluator: Evaluator; pat
       }
       case 'Literal': {
         const v = evaluator.value(args[0]);
-        if (v !== undefined && !(v instanceof Opaque)) built.schema = { type: typeof v === 'number' ? 'number' : typeof v === 'boolean' ? 'boolean' : 'string', enum: [v] };
+        if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') built.schema = { type: typeof v === 'number' ? 'number' : typeof v === 'boolean' ? 'boolean' : 'string', enum: [v] };
         break;
       }
       case 'Enum':
@@ -612,7 +620,7 @@ export function createValidators(deps: { scope: Scope; evaluator: Evaluator; pat
     const ids: string[] = [];
     ruled.set(target.id, ids);
     if (!built) return ids;
-    const visit = (b: Built, prefix: string): void => {
+    const visit = (b: Built, prefix: string, where: string | undefined): void => {
       for (const f of b.fields ?? []) {
         const full = prefix ? `${prefix}.${f.name}` : f.name;
         const rule = addConstraintRule(rules, {
@@ -620,17 +628,20 @@ export function createValidators(deps: { scope: Scope; evaluator: Evaluator; pat
           field: full,
           schema: f.built.schema as Schema,
           required: f.built.required === true,
+          implicit: f.explicit !== true,
           source: compact(f.node.text),
-          origin: LIB_LABEL[b.library] ?? 'JSON Schema',
+          origin: LIB_LABEL[f.built.library] ?? LIB_LABEL[b.library] ?? 'JSON Schema',
           evidence: evidenceOf(path, f.node),
           ...(f.built.message ? { message: f.built.message } : {}),
-          ...(location ? { location } : {}),
+          ...(where ? { location: where } : {}),
         });
         if (rule) ids.push(rule.id);
-        if (f.built.fields) visit(f.built, full);
+        if (f.built.fields) visit(f.built, full, where);
       }
     };
-    visit(built, '');
+    // A request schema `{ body, query, params }`: its parts are where the fields are, not fields.
+    if (!prefixFree(built)) visit(built, '', location);
+    else for (const f of built.fields ?? []) visit(f.built, '', SEGMENTS[f.name.toLowerCase()] === 'body' ? undefined : SEGMENTS[f.name.toLowerCase()]);
     return ids;
   };
 
@@ -864,7 +875,7 @@ export function createValidators(deps: { scope: Scope; evaluator: Evaluator; pat
     let obj: SyntaxNode | null = n.type === 'object' ? n : null;
     if (!obj && n.type === 'call_expression') {
       const chain = chainOf(n);
-      const objectCall = chain?.calls.find((c) => (c.name === 'object' || c.name === 'Object' || c.name === 'keys') && unwrap(c.args[0])?.type === 'object');
+      const objectCall = chain?.calls.find((c) => (c.name === 'object' || c.name === 'Object' || c.name === 'keys' || c.name === 'extend') && unwrap(c.args[0])?.type === 'object');
       obj = objectCall ? unwrap(objectCall.args[0]) : null;
     }
     if (!obj) return undefined;
@@ -913,6 +924,30 @@ export function createValidators(deps: { scope: Scope; evaluator: Evaluator; pat
       return undefined;
     },
   };
+}
+
+/** True when every property of an object schema is a request part (`body`, `query`, `params`, `headers`). */
+function prefixFree(built: Built): boolean {
+  const names = (built.fields ?? []).map((f) => f.name.toLowerCase());
+  return names.length > 0 && names.every((n) => n in SEGMENTS) && names.some((n) => n === 'body' || n === 'query' || n === 'querystring');
+}
+
+/** The parts of a request schema (`z.object({ body, query })`), when it is one. */
+export function requestParts(schema: Schema): { body?: Schema; querystring?: Schema; headers?: Schema; params?: Schema } | undefined {
+  const own = ((schema as { allOf?: Schema[] }).allOf?.slice(-1)[0] ?? schema) as { properties?: Record<string, Schema> };
+  const props = own.properties;
+  if (!props) return undefined;
+  const names = Object.keys(props).map((n) => n.toLowerCase());
+  if (names.length === 0 || !names.every((n) => n in SEGMENTS) || !names.some((n) => n === 'body' || n === 'query' || n === 'querystring')) return undefined;
+  const out: { body?: Schema; querystring?: Schema; headers?: Schema; params?: Schema } = {};
+  for (const [k, v] of Object.entries(props)) {
+    const seg = SEGMENTS[k.toLowerCase()];
+    if (seg === 'body') out.body = v;
+    else if (seg === 'query') out.querystring = v;
+    else if (seg === 'header') out.headers = v;
+    else if (seg === 'path') out.params = v;
+  }
+  return out;
 }
 
 const LIB_LABEL: Record<Library, string> = { joi: 'Joi', zod: 'zod', typebox: 'TypeBox', fluent: 'fluent-json-schema', json: 'JSON Schema' };

@@ -119,3 +119,15 @@ test('query parameters read in a service the handler passes req.query to, in ano
   const op = result.files.flatMap((f) => f.operations)[0]!;
   assert.deepEqual(op.parameters?.map((p) => `${p.in}:${p.name}`).sort(), ['query:limit', 'query:tag', 'query:term']);
 });
+
+test('regression: enum values known only in another file give no enum, and nothing of the syntax tree leaks into rules', async (t) => {
+  const root = writeTree(t, {
+    'schema.ts': "import { z } from 'zod';\nimport { Perm } from './perm';\nexport const UpdateSchema = z.object({\n  role: z.enum([Perm.Admin, Perm.Read]).optional(),\n  name: z.string().min(2),\n});\n",
+    'perm.ts': "export enum Perm { Admin = 'admin', Read = 'read' }\n",
+  });
+  const result = await analyze({ paths: [root], frontends: [javascriptFrontend] });
+  const schema = result.files.flatMap((f) => ((f.facts as { types?: { name: string; schema: unknown }[] }).types ?? [])).find((x) => x.name === 'UpdateSchema')!;
+  assert.deepEqual(schema.schema, { type: 'object', properties: { role: { type: 'string' }, name: { type: 'string', minLength: 2 } }, required: ['name'] });
+  const rules = result.files.flatMap((f) => f.rules);
+  assert.deepEqual(rules.map((r) => r.statement), ['`name` is required and must be at least 2 characters long (zod, UpdateSchema)']);
+});
