@@ -131,3 +131,27 @@ test('regression: enum values known only in another file give no enum, and nothi
   const rules = result.files.flatMap((f) => f.rules);
   assert.deepEqual(rules.map((r) => r.statement), ['`name` is required and must be at least 2 characters long (zod, UpdateSchema)']);
 });
+
+test('Fastify in TypeScript: FastifyRequest<{ Body; Querystring; Headers }> gives the body type and the query and header parameters', async (t) => {
+  const root = writeTree(t, {
+    'routes.ts': [
+      "import type { FastifyInstance, FastifyRequest } from 'fastify';",
+      'interface CreateItem { name: string; price: number }',
+      'interface ItemQuery { dryRun?: boolean }',
+      "interface Tenant { 'x-tenant': string }",
+      'export default async function items(app: FastifyInstance) {',
+      "  app.post('/items', async (request: FastifyRequest<{ Body: CreateItem; Querystring: ItemQuery; Headers: Tenant }>, reply) => {",
+      '    reply.code(201);',
+      '    return { id: 1 };',
+      '  });',
+      '}',
+      '',
+    ].join('\n'),
+  });
+  const result = await analyze({ paths: [root], frontends: [javascriptFrontend] });
+  const op = result.files[0]!.operations[0]!;
+  assert.equal(`${op.method} ${op.path}`, 'post /items');
+  assert.deepEqual(op.requestSchema, { $ref: '#/components/schemas/CreateItem' });
+  assert.deepEqual(op.parameters?.map((p) => `${p.in}:${p.name}:${p.required === true}`), ['query:dryRun:false', 'header:x-tenant:true']);
+  assert.deepEqual(Object.keys(op.responses ?? {}), ['201']);
+});
