@@ -4,9 +4,10 @@
  */
 import { cobolFrontend } from './cobol/index.js';
 import { javaFrontend } from './java/index.js';
+import { javascriptFrontend } from './javascript/index.js';
 import type { Frontend } from './model.js';
 import { phpFrontend } from './php/index.js';
 import { pythonFrontend } from './python/index.js';
 
 /** Every built-in frontend. */
-export const frontends: readonly Frontend[] = Object.freeze([cobolFrontend, javaFrontend, phpFrontend, pythonFrontend]);
+export const frontends: readonly Frontend[] = Object.freeze([cobolFrontend, javaFrontend, phpFrontend, pythonFrontend, javascriptFrontend]);
