@@ -3,7 +3,8 @@
  * `accepts(path, head)` is true analyzes it. A new language lands here with one import.
  */
 import { cobolFrontend } from './cobol/index.js';
+import { csharpFrontend } from './csharp/index.js';
 import type { Frontend } from './model.js';
 
 /** Every built-in frontend. */
-export const frontends: readonly Frontend[] = Object.freeze([cobolFrontend]);
+export const frontends: readonly Frontend[] = Object.freeze([cobolFrontend, csharpFrontend]);

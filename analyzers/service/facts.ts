@@ -34,6 +34,20 @@ export interface RouterFact {
   evidence: Evidence;
   /** Human name for notes and tags, e.g. `UserController`, `users blueprint`. */
   label?: string;
+  /**
+   * Routers this one inherits from, nearest first (a controller's base class, a Spring
+   * controller's superclass): it serves their routes too, under its own prefixes or, when
+   * `prefixes` is empty (none declared), under those of the nearest base that declares some.
+   */
+  bases?: SymbolRef[];
+  /** Serves its routes only through the routers that inherit it (an abstract base controller). */
+  abstract?: boolean;
+  /**
+   * Values of `{{token:NAME}}` placeholders (NAME lower case) in the prefixes and paths this
+   * router serves, its own and inherited ones: ASP.NET's `[controller]` is the concrete class's
+   * name, known only where the class is declared.
+   */
+  tokens?: Record<string, string>;
 }
 
 /** How another file refers to a router or type: a name, optionally from a module. */
@@ -104,6 +118,8 @@ export interface RouteFact {
   ruleIds: string[];
   notes?: string[];
   tags?: string[];
+  /** `{{token:NAME}}` values for this route only (ASP.NET's `[action]`), over the router's; also applied to `operationName`. */
+  tokens?: Record<string, string>;
 }
 
 export interface TypeFact {
@@ -116,6 +132,13 @@ export interface TypeFact {
   evidence: Evidence;
   /** Validation rules derived from constraints on its fields (ids in this file's rules). */
   ruleIds?: string[];
+  /**
+   * How properties bind when the type is expanded into parameters (`ParamFact.fromType`), by
+   * property name in `schema`, where that differs from the property itself: another parameter
+   * name (C# binds `PageSize` but serializes `pageSize`), another location (`[FromHeader]` on
+   * the property), or not a parameter at all (`skip`: an injected service).
+   */
+  bindings?: Record<string, { name?: string; in?: ParamLocation; skip?: boolean }>;
 }
 
 export interface ServiceFacts {

@@ -8,7 +8,7 @@
  */
 import { dirname } from 'node:path/posix';
 import type { OpenAPIV3_1 } from 'openapi-types';
-import type { Diagnostic, FileAnalysis, Operation } from '../model.js';
+import type { Diagnostic, FileAnalysis, Operation, Rule } from '../model.js';
 import type { MountFact, ParamFact, RouteFact, RouterFact, ServiceFacts, SymbolRef, TypeFact } from './facts.js';
 import { joinPaths, templateParams } from './paths.js';
 import { mapRefs, refName, refsIn, type Schema } from './schema.js';
@@ -141,11 +141,44 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
     }
   }
 
+  const routesOf = (node: RouterNode): RouteFact[] => routesOfFacts(node.entry.facts, node.router.id);
+  // Inheritance: the routers a router inherits from, nearest first, each once (cycles cut).
+  const basesMemo = new Map<string, RouterNode[]>();
+  const basesOf = (node: RouterNode): RouterNode[] => {
+    const memo = basesMemo.get(node.key);
+    if (memo) return memo;
+    const found: RouterNode[] = [];
+    const seen = new Set([node.key]);
+    const queue = [node];
+    while (queue.length > 0) {
+      const current = queue.shift()!;
+      for (const ref of current.router.bases ?? []) {
+        const base = resolveRouter(ref, current.entry);
+        if (!base || seen.has(base.key)) continue;
+        seen.add(base.key);
+        found.push(base);
+        queue.push(base);
+      }
+    }
+    basesMemo.set(node.key, found);
+    return found;
+  };
+  // A router without prefixes of its own takes those of its nearest base that declares some.
+  const ownPrefixes = (node: RouterNode): { text: string; from: RouterNode }[] => {
+    for (const n of [node, ...basesOf(node)]) if (n.router.prefixes.length > 0) return n.router.prefixes.map((text) => ({ text, from: n }));
+    return [{ text: '', from: node }];
+  };
+  const tokensOf = (node: RouterNode | undefined, route: RouteFact): Record<string, string> => {
+    const tokens: Record<string, string> = {};
+    if (node) for (const n of [...basesOf(node)].reverse().concat(node)) Object.assign(tokens, n.router.tokens);
+    return Object.assign(tokens, route.tokens);
+  };
+
   const chains = new Map<string, Chain[]>();
   const chainsOf = (node: RouterNode, visiting: Set<string>): Chain[] => {
     const memo = chains.get(node.key);
     if (memo) return memo;
-    const own = node.router.prefixes.length > 0 ? node.router.prefixes : [''];
+    const own = ownPrefixes(node);
     const label = node.router.label ?? node.router.id;
     let bases: Chain[] = [];
     const incoming = mountsOf.get(node.key) ?? [];
@@ -166,10 +199,10 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
     const seen = new Set<string>();
     for (const b of bases) {
       for (const o of own) {
-        const prefix = joinPaths(b.prefix, expand(o, node.entry, node.router.evidence.startLine));
+        const prefix = joinPaths(b.prefix, expand(o.text, o.from.entry, o.from.router.evidence.startLine));
         if (seen.has(prefix)) continue;
         seen.add(prefix);
-        result.push({ prefix: prefix === '/' && o === '' && b.prefix === '' ? '' : prefix, via: [...b.via, label], mounted: b.mounted });
+        result.push({ prefix: prefix === '/' && o.text === '' && b.prefix === '' ? '' : prefix, via: [...b.via, label], mounted: b.mounted });
       }
     }
     chains.set(node.key, result);
@@ -186,33 +219,56 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
 
   const typeRuleTargets = new Map<string, string[]>();
   let total = 0;
-  for (const entry of entries) {
-    const file = out[entry.index]!;
-    const rulesById = new Map(file.rules.map((r) => [r.id, r]));
-    for (const route of entry.facts.routes) {
-      const node = routers.get(`${entry.path}#${route.router}`);
-      const routeChains: Chain[] = node ? chainsOf(node, new Set()) : [{ prefix: '', via: [], mounted: true }];
-      let first: string | undefined;
-      for (const chain of routeChains) {
-        for (const rawPath of route.paths.length > 0 ? route.paths : ['']) {
-          const path = joinPaths(chain.prefix, expand(rawPath, entry, route.evidence.startLine));
-          for (const method of route.methods) {
-            const op = buildOperation(route, method, path, chain, entry, resolveType, uniqueId(nameFor(route, method, route.methods.length > 1)));
-            file.operations.push(op);
-            total++;
-            first ??= op.operationId;
-            if (op.requestSchema) {
-              for (const t of directRefs(op.requestSchema)) push(typeRuleTargets, `${t}`, op.operationId);
-            }
+  const rulesByFile = new Map<number, Map<string, Rule>>();
+  const rulesOf = (entry: Entry): Map<string, Rule> => {
+    let m = rulesByFile.get(entry.index);
+    if (!m) rulesByFile.set(entry.index, (m = new Map(out[entry.index]!.rules.map((r) => [r.id, r]))));
+    return m;
+  };
+  // Emits a route (declared in `entry`) as served by `node`: its own router, or one inheriting it.
+  const emit = (route: RouteFact, entry: Entry, node: RouterNode | undefined): void => {
+    const file = out[(node?.entry ?? entry).index]!;
+    const tokens = tokensOf(node, route);
+    const routeChains: Chain[] = node ? chainsOf(node, new Set()) : [{ prefix: '', via: [], mounted: true }];
+    let first: string | undefined;
+    for (const chain of routeChains) {
+      for (const rawPath of route.paths.length > 0 ? route.paths : ['']) {
+        const path = substituteTokens(joinPaths(chain.prefix, expand(rawPath, entry, route.evidence.startLine)), tokens);
+        for (const method of route.methods) {
+          const op = buildOperation(route, method, path, chain, entry, resolveType, uniqueId(substituteTokens(nameFor(route, method, route.methods.length > 1), tokens)));
+          file.operations.push(op);
+          total++;
+          first ??= op.operationId;
+          if (op.requestSchema) {
+            for (const t of directRefs(op.requestSchema)) push(typeRuleTargets, `${t}`, op.operationId);
           }
         }
       }
-      if (first) {
-        for (const id of route.ruleIds) {
-          const rule = rulesById.get(id);
-          if (rule && rule.operation === null) rule.operation = first;
-        }
+    }
+    if (first) {
+      const rulesById = rulesOf(entry);
+      for (const id of route.ruleIds) {
+        const rule = rulesById.get(id);
+        if (rule && rule.operation === null) rule.operation = first;
       }
+    }
+  };
+  for (const entry of entries) {
+    for (const route of entry.facts.routes) {
+      const node = routers.get(`${entry.path}#${route.router}`);
+      if (node?.router.abstract) continue;
+      emit(route, entry, node);
+    }
+  }
+  // Inherited routes, under each concrete router that inherits them; a method the router (or a
+  // nearer base) declares again overrides the farther one.
+  for (const node of routers.values()) {
+    if (node.router.abstract || !node.router.bases?.length) continue;
+    const declared = new Set(routesOf(node).map(handlerName));
+    for (const base of basesOf(node)) {
+      const routes = routesOf(base).filter((r) => !declared.has(handlerName(r)));
+      for (const route of routes) emit(route, base.entry, node);
+      for (const r of routesOf(base)) declared.add(handlerName(r));
     }
   }
   // A DTO's validation rules govern the operation that takes it as its body, when there is one.
@@ -300,14 +356,21 @@ function buildOperation(
   for (const p of route.params) {
     if (p.fromType) {
       const found = resolveType(p.fromType, entry);
-      const props = (found?.type.schema as { properties?: Record<string, Schema>; required?: string[] } | undefined)?.properties;
-      if (!found || !props) {
+      const props = found ? propertiesOf(found.type, entry, resolveType) : [];
+      const kind = found?.type.schema as { type?: unknown; enum?: unknown } | undefined;
+      if (kind && (kind.enum !== undefined || (kind.type !== undefined && kind.type !== 'object'))) {
+        // A scalar type after all (an enum declared in another file): one parameter.
+        add({ ...p, fromType: undefined, schema: p.schema ?? ({ $ref: `#/components/schemas/${p.fromType}` } as Schema) } as ParamFact);
+        continue;
+      }
+      if (!found || props.length === 0) {
         notes.push(`parameters of ${p.fromType} not expanded: type not found in the analyzed sources`);
         continue;
       }
-      const required = new Set((found.type.schema as { required?: string[] }).required ?? []);
-      for (const [name, schema] of Object.entries(props)) {
-        add({ name, in: templateNames.has(name) ? 'path' : p.in, required: required.has(name), schema });
+      for (const prop of props) {
+        if (prop.binding?.skip) continue;
+        const paramName = prop.binding?.name ?? prop.name;
+        add({ name: paramName, in: templateNames.has(paramName) ? 'path' : (prop.binding?.in ?? p.in), required: prop.required, schema: prop.schema });
       }
       continue;
     }
@@ -366,9 +429,50 @@ function buildOperation(
   return op;
 }
 
+/** Properties of a type for `fromType` expansion, those of `allOf` members (a base class) first. */
+function propertiesOf(
+  type: TypeFact,
+  entry: Entry,
+  resolveType: (name: string, from: Entry) => { entry: Entry; type: TypeFact } | undefined,
+  seen: Set<TypeFact> = new Set(),
+): { name: string; schema: Schema; required: boolean; binding?: NonNullable<TypeFact['bindings']>[string] }[] {
+  if (seen.has(type)) return [];
+  seen.add(type);
+  const out: ReturnType<typeof propertiesOf> = [];
+  const collect = (schema: Schema, owner: TypeFact, from: Entry): void => {
+    const s = schema as { properties?: Record<string, Schema>; required?: string[]; allOf?: Schema[] };
+    for (const member of s.allOf ?? []) {
+      const name = refName(member);
+      const base = name !== undefined ? resolveType(name, from) : undefined;
+      if (base) out.push(...propertiesOf(base.type, base.entry, resolveType, seen));
+      else if (name === undefined) collect(member, owner, from);
+    }
+    const required = new Set(s.required ?? []);
+    for (const [name, prop] of Object.entries(s.properties ?? {})) {
+      const binding = owner.bindings?.[name];
+      out.push({ name, schema: prop, required: required.has(name), ...(binding ? { binding } : {}) });
+    }
+  };
+  collect(type.schema, type, entry);
+  return out;
+}
+
 const LOCATION_ORDER: Record<string, number> = { path: 0, query: 1, header: 2, cookie: 3 };
 function order(p: OpenAPIV3_1.ParameterObject): number {
   return LOCATION_ORDER[p.in] ?? 9;
+}
+
+function routesOfFacts(facts: ServiceFacts, router: string): RouteFact[] {
+  return facts.routes.filter((r) => r.router === router);
+}
+
+function handlerName(route: RouteFact): string {
+  return route.handler.split('.').pop() ?? route.handler;
+}
+
+/** Replaces `{{token:NAME}}` placeholders; a token without a value leaves its name. */
+function substituteTokens(text: string, tokens: Record<string, string>): string {
+  return text.replace(/\{\{token:([^}]+)\}\}/g, (_m, name: string) => tokens[name] ?? name);
 }
 
 function nameFor(route: RouteFact, method: string, several: boolean): string {

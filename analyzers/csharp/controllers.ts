@@ -1,0 +1,296 @@
+/**
+ * ASP.NET Core MVC / Web API controllers and classic ASP.NET Web API 2 `ApiController`s with
+ * attribute routing. A controller is a public class deriving from `ControllerBase`/`Controller`/
+ * `ApiController`, marked `[ApiController]`/`[Controller]`, or named `*Controller`; each is a
+ * router whose prefixes are its `[Route]`/`[RoutePrefix]` templates (none: it takes its base
+ * class's, see `RouterFact.bases`). `[controller]`, `[action]` and `[area]` stay `{{token:...}}`
+ * placeholders until the link step knows the concrete class (a base class's
+ * `[Route("api/[controller]")]` names each derived controller).
+ *
+ * Actions: public methods with `[HttpGet]`...`[HttpPatch]`, `[AcceptVerbs]`, `[Route]`
+ * (templates combine as ASP.NET does: a verb attribute with its own template is one selector;
+ * a `[Route]` takes the verbs of the template-less verb attributes), `[ActionName]`,
+ * `[NonAction]` excluded, templates starting with `/` or `~/` ignoring the controller's prefix
+ * (served by a second, prefix-less router `<Class>~`). Web API 2 actions without a verb
+ * attribute take it from their name (`GetX` → GET). Public methods with no route at all rely on
+ * conventional routing (`MapControllerRoute`), which this analyzer cannot resolve: a diagnostic
+ * names them and no operation is invented.
+ */
+import type { Diagnostic } from '../model.js';
+import type { HttpMethod, ParamFact, RouteFact, RouterFact, SymbolRef } from '../service/facts.js';
+import { normalizePath } from '../service/paths.js';
+import { evidenceOf, lineOf, type SyntaxNode } from '../service/tree-sitter.js';
+import { bindParameters, templateParamNames, type BindingStyle } from './parameters.js';
+import { declaredResponses, declaredResult, handlerResponses } from './responses.js';
+import type { RuleSink } from './rules.js';
+import type { CsFile, TypeDecl } from './scope.js';
+import { simpleTypeName } from './scope.js';
+import { attributesOf, docComment, findAttribute, hasAttribute, literalString, modifiersOf, stringValue, type Attribute } from './syntax.js';
+
+export interface Extracted {
+  routers: RouterFact[];
+  routes: RouteFact[];
+  /** Handler node of each route (same order as `routes`), for the rules inside it. */
+  handlers: SyntaxNode[];
+}
+
+const FRAMEWORK_BASES = new Set(['Controller', 'ControllerBase', 'ApiController', 'ODataController', 'AbpController', 'AbpControllerBase', 'MvcController']);
+const VERBS: Record<string, HttpMethod[]> = {
+  HttpGet: ['get'],
+  HttpPost: ['post'],
+  HttpPut: ['put'],
+  HttpDelete: ['delete'],
+  HttpPatch: ['patch'],
+};
+/** Web API 2 actions without a verb attribute: the verb their name starts with, else POST. */
+const WEBAPI_NAME_VERB = /^(Get|Post|Put|Delete|Patch)/;
+
+export function extractControllers(file: CsFile, rules: RuleSink, diagnostics: Diagnostic[]): Extracted {
+  const out: Extracted = { routers: [], routes: [], handlers: [] };
+  for (const decl of file.types) {
+    if (decl.kind !== 'class' || !isController(decl)) continue;
+    extractController(file, decl, rules, diagnostics, out);
+  }
+  return out;
+}
+
+function baseNames(decl: TypeDecl): string[] {
+  return decl.bases.map(simpleTypeName);
+}
+
+function isController(decl: TypeDecl): boolean {
+  if (hasAttribute(decl.attrs, 'NonController')) return false;
+  if (decl.modifiers.has('static')) return false;
+  if (hasAttribute(decl.attrs, 'ApiController', 'Controller', 'RoutePrefix')) return true;
+  if (baseNames(decl).some((b) => FRAMEWORK_BASES.has(b))) return true;
+  if (/Controller(Base)?$/.test(decl.simple)) return true;
+  // A class of actions under another name (a base class from another file).
+  return decl.members.some((m) => m.type === 'method_declaration' && attributesOf(m).some((a) => a.name in VERBS || a.name === 'AcceptVerbs'));
+}
+
+/** `[controller]`, `[action]`, `[area]` (any case) → link placeholders; `[[`/`]]` escapes → brackets. */
+function tokenize(template: string, action?: string): string {
+  return template
+    .replace(/\[(controller|action|area)\]/gi, (_m, t: string) => (t.toLowerCase() === 'action' && action !== undefined ? action : `{{token:${t.toLowerCase()}}}`))
+    .replace(/\[\[/g, '[')
+    .replace(/\]\]/g, ']');
+}
+
+function extractController(file: CsFile, decl: TypeDecl, rules: RuleSink, diagnostics: Diagnostic[], out: Extracted): void {
+  const path = file.path;
+  const bases = baseNames(decl);
+  const webApi2 = bases.includes('ApiController') || hasAttribute(decl.attrs, 'RoutePrefix');
+  const style: BindingStyle = hasAttribute(decl.attrs, 'ApiController') || webApi2 || !bases.includes('Controller') ? 'api' : 'mvc';
+  const lookup = (n: string) => file.constant(n, decl);
+  const classTemplates = decl.attrs
+    .filter((a) => a.name === 'Route' || a.name === 'RoutePrefix')
+    .map((a) => templateOf(a, lookup))
+    .filter((t): t is string => t !== undefined);
+  const prefixParams: ParamFact[] = [];
+  const prefixes = classTemplates.map((t) => {
+    const n = normalizePath(tokenize(t), 'brace');
+    for (const p of n.params) prefixParams.push({ name: p.name, in: 'path', required: true, schema: p.schema });
+    return n.path;
+  });
+  const controllerName = decl.simple.replace(/Controller$/, '') || decl.simple;
+  const area = literalString(findAttribute(decl.attrs, 'Area')?.positional[0]);
+  const tokens: Record<string, string> = { controller: controllerName, ...(area ? { area } : {}) };
+  const abstract = decl.modifiers.has('abstract') || decl.typeParams.length > 0;
+  const ownBases: SymbolRef[] = bases.filter((b) => !FRAMEWORK_BASES.has(b) && !/^I[A-Z]/.test(b)).map((name) => ({ name: file.resolveTypeName(name, decl.outer) }));
+  const router: RouterFact = {
+    id: decl.name,
+    prefixes,
+    root: true,
+    evidence: evidenceOf(path, decl.node.childForFieldName('name') ?? decl.node),
+    label: decl.name,
+    tokens,
+    ...(ownBases.length ? { bases: ownBases } : {}),
+    ...(abstract ? { abstract: true } : {}),
+  };
+  // Templates starting with `/` or `~/` ignore the prefix: a second router without one.
+  const absolute: RouterFact = {
+    id: `${decl.name}~`,
+    prefixes: [''],
+    root: true,
+    evidence: router.evidence,
+    label: decl.name,
+    tokens,
+    ...(ownBases.length ? { bases: ownBases.map((b) => ({ name: `${b.name}~` })) } : {}),
+    ...(abstract ? { abstract: true } : {}),
+  };
+  out.routers.push(router);
+  let usesAbsolute = ownBases.length > 0;
+
+  const unrouted: string[] = [];
+  const anyVerb: string[] = [];
+  for (const m of decl.members) {
+    if (m.type !== 'method_declaration') continue;
+    const mods = modifiersOf(m);
+    if (!mods.has('public') || mods.has('static') || mods.has('abstract')) continue;
+    const attrs = attributesOf(m);
+    if (hasAttribute(attrs, 'NonAction')) continue;
+    const methodName = m.childForFieldName('name')?.text ?? '';
+    if (/^(Dispose|ToString|Equals|GetHashCode|OnActionExecuting|OnActionExecuted|OnActionExecutionAsync|OnAuthorization)$/.test(methodName)) continue;
+    const action = literalString(findAttribute(attrs, 'ActionName')?.positional[0]) ?? methodName.replace(/(.)Async$/, '$1');
+    const selectors = selectorsOf(attrs, lookup);
+    if (selectors.length === 0) {
+      if (prefixes.length > 0 && !classTemplates.some((t) => /\[action\]/i.test(t)) && !webApi2) anyVerb.push(methodName);
+      else if (prefixes.length > 0 && webApi2) selectors.push({ methods: [webApiVerb(methodName)], template: undefined });
+      else if (classTemplates.some((t) => /\[action\]/i.test(t))) anyVerb.push(methodName);
+      else unrouted.push(methodName);
+      if (selectors.length === 0) continue;
+    }
+    for (const sel of selectors) {
+      if (sel.methods.length === 0) {
+        if (webApi2) sel.methods = [webApiVerb(methodName)];
+        else {
+          anyVerb.push(methodName);
+          continue;
+        }
+      }
+      if (sel.template === undefined && prefixes.length === 0 && ownBases.length === 0) {
+        unrouted.push(methodName);
+        continue;
+      }
+      const raw = tokenize(sel.template ?? '', action);
+      const isAbsolute = /^~?\//.test(raw);
+      const normalized = normalizePath(raw.replace(/^~/, ''), 'brace');
+      if (isAbsolute) usesAbsolute = true;
+      const templates = [...classTemplates.map((t) => tokenize(t, action)), raw];
+      const route = buildRoute(file, decl, m, attrs, {
+        router: isAbsolute ? absolute.id : router.id,
+        methods: sel.methods,
+        path: normalized.path,
+        pathParams: [...(isAbsolute ? [] : prefixParams), ...normalized.params.map((p) => ({ name: p.name, in: 'path' as const, required: true, schema: p.schema }))],
+        templateParams: templateParamNames(templates),
+        style,
+        action,
+        routeName: sel.name,
+        rules,
+      });
+      if (classTemplates.some((t) => /\[action\]/i.test(t))) route.tokens = { action };
+      out.routes.push(route);
+      out.handlers.push(m);
+    }
+  }
+  if (usesAbsolute) out.routers.push(absolute);
+  if (unrouted.length > 0 && !abstract) {
+    diagnostics.push({
+      path,
+      line: lineOf(decl.node),
+      severity: 'warning',
+      message: `${decl.name}: action${unrouted.length > 1 ? 's' : ''} ${unrouted.join(', ')} ha${unrouted.length > 1 ? 've' : 's'} no route attribute; conventional routing (MapControllerRoute, MapRoute) is not analyzed, so no operation is written for ${unrouted.length > 1 ? 'them' : 'it'}`,
+    });
+  }
+  if (anyVerb.length > 0) {
+    diagnostics.push({
+      path,
+      line: lineOf(decl.node),
+      severity: 'warning',
+      message: `${decl.name}: action${anyVerb.length > 1 ? 's' : ''} ${[...new Set(anyVerb)].join(', ')} ha${anyVerb.length > 1 ? 've' : 's'} a route but no HTTP method attribute, so ASP.NET answers every method there; no operation is written for ${anyVerb.length > 1 ? 'them' : 'it'}`,
+    });
+  }
+}
+
+function webApiVerb(methodName: string): HttpMethod {
+  const m = WEBAPI_NAME_VERB.exec(methodName);
+  return (m ? m[1]!.toLowerCase() : 'post') as HttpMethod;
+}
+
+interface Selector {
+  methods: HttpMethod[];
+  /** Undefined: no template of its own (the controller's prefix alone). */
+  template: string | undefined;
+  name?: string;
+}
+
+function templateOf(a: Attribute, lookup: (n: string) => string | undefined): string | undefined {
+  const node = a.positional[0] ?? a.named.get('Template') ?? a.named.get('template');
+  return node ? stringValue(node, lookup) : undefined;
+}
+
+/** The (verbs, template) pairs of an action, as ASP.NET Core builds its selectors. */
+function selectorsOf(attrs: readonly Attribute[], lookup: (n: string) => string | undefined): Selector[] {
+  const templated: Selector[] = [];
+  const bareVerbs: HttpMethod[] = [];
+  const routes: { template: string; name?: string }[] = [];
+  for (const a of attrs) {
+    const verbs = VERBS[a.name];
+    if (verbs) {
+      const template = templateOf(a, lookup);
+      const name = literalString(a.named.get('Name'));
+      if (template !== undefined) templated.push({ methods: [...verbs], template, ...(name ? { name } : {}) });
+      else bareVerbs.push(...verbs);
+    } else if (a.name === 'AcceptVerbs') {
+      const methods = a.positional
+        .flatMap((p) => (p.type === 'array_creation_expression' || p.type === 'implicit_array_creation_expression' ? p.descendantsOfType('string_literal') : [p]))
+        .map((p) => (literalString(p) ?? p.text.replace(/^.*\./, '')).toLowerCase())
+        .filter((v): v is HttpMethod => ['get', 'post', 'put', 'patch', 'delete'].includes(v));
+      const template = literalString(a.named.get('Route'));
+      if (template !== undefined) templated.push({ methods, template });
+      else bareVerbs.push(...methods);
+    } else if (a.name === 'Route') {
+      const template = templateOf(a, lookup);
+      const name = literalString(a.named.get('Name'));
+      if (template !== undefined) routes.push({ template, ...(name ? { name } : {}) });
+    } else if (/^Http(Get|Post|Put|Delete|Patch)$/.test(a.name)) {
+      // Web API 2 verb attributes without arguments are covered above; nothing else here.
+    }
+  }
+  const out = [...templated];
+  for (const r of routes) out.push({ methods: [...new Set(bareVerbs)], template: r.template, ...(r.name ? { name: r.name } : {}) });
+  if (out.length === 0 && bareVerbs.length > 0) out.push({ methods: [...new Set(bareVerbs)], template: undefined });
+  return out;
+}
+
+interface RouteInput {
+  router: string;
+  methods: HttpMethod[];
+  path: string;
+  pathParams: ParamFact[];
+  templateParams: Map<string, string>;
+  style: BindingStyle;
+  action: string;
+  routeName?: string;
+  rules: RuleSink;
+}
+
+function buildRoute(file: CsFile, decl: TypeDecl, m: SyntaxNode, attrs: Attribute[], input: RouteInput): RouteFact {
+  const methodName = m.childForFieldName('name')?.text ?? input.action;
+  const handler = `${decl.name}.${methodName}`;
+  const scope = { file, from: decl, typeParams: new Set([...decl.typeParams, ...(m.childForFieldName('type_parameters')?.namedChildren ?? []).map((p) => p.text)]) };
+  const doc = docComment(m);
+  const bound = bindParameters({
+    parameters: m.childForFieldName('parameters'),
+    scope,
+    style: input.style,
+    templateParams: input.templateParams,
+    methods: input.methods,
+    docs: doc.params,
+    handler,
+    rules: input.rules,
+  });
+  // Path parameters typed by their template constraints, unless the action declares the parameter itself.
+  const declared = new Set(bound.params.filter((p) => p.in === 'path').map((p) => p.name.toLowerCase()));
+  const params = [...bound.params, ...input.pathParams.filter((p) => !declared.has(p.name.toLowerCase()))];
+  const declaredType = declaredResult(m.childForFieldName('returns'), scope);
+  const extra = [...declaredResponses(decl.attrs, scope, file.path), ...declaredResponses(attrs, scope, file.path)];
+  const responses = handlerResponses({ path: file.path, body: m.childForFieldName('body'), declared: declaredType, extra, scope });
+  const summary = doc.summary;
+  return {
+    router: input.router,
+    methods: input.methods,
+    paths: [input.path],
+    handler,
+    operationName: input.routeName ?? `{{token:controller}}_${input.action}`,
+    params,
+    ...(bound.body ? { body: bound.body } : {}),
+    responses,
+    ...(summary ? { summary } : {}),
+    ...(doc.remarks ? { description: doc.remarks } : {}),
+    evidence: evidenceOf(file.path, m),
+    ruleIds: bound.ruleIds,
+    ...(bound.notes.length ? { notes: bound.notes } : {}),
+    tags: [decl.simple.replace(/Controller$/, '')],
+  };
+}
