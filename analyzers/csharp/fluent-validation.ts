@@ -50,9 +50,10 @@ export function extractFluentValidation(file: CsFile, sink: RuleSink, types: Typ
         fields: [subject],
         evidence: [evidenceOf(file.path, stmt)],
       });
-      if (!fact || fnName === 'RuleForEach' || condition) continue;
-      applyToSchema(fact, property, checks);
+      if (!fact) continue;
       (fact.ruleIds ??= []).push(rule.id);
+      // Conditional and per-item checks are rules only: the schema states what always holds.
+      if (fnName !== 'RuleForEach' && !condition) applyToSchema(fact, property, checks);
     }
   }
 }
@@ -141,7 +142,7 @@ function chainOf(head: SyntaxNode): { checks: Check[]; condition?: string; outer
         break;
       case 'Must':
       case 'MustAsync':
-        checks.push({ text: `must satisfy ${args[0] ? compact(args[0]).slice(0, 120) : 'a custom check'}`, keywords: {} });
+        checks.push({ text: `must satisfy ${args[0] ? lambdaText(args[0]).slice(0, 120) : 'a custom check'}`, keywords: {} });
         break;
       case 'SetValidator':
         checks.push({ text: `must pass ${args[0] ? compact(args[0]) : 'a nested validator'}`, keywords: {} });
@@ -153,14 +154,20 @@ function chainOf(head: SyntaxNode): { checks: Check[]; condition?: string; outer
       }
       case 'When':
       case 'WhenAsync':
-        condition = args[0] ? compact(args[0]) : condition;
+        condition = args[0] ? lambdaText(args[0]) : condition;
         break;
       case 'Unless':
-        condition = args[0] ? `not (${compact(args[0])})` : condition;
+        condition = args[0] ? `not (${lambdaText(args[0])})` : condition;
         break;
     }
   }
   return { checks, ...(condition ? { condition } : {}), outer, messages };
+}
+
+/** A lambda's body (`x => x.Amount > 100` → `x.Amount > 100`), other expressions as written. */
+function lambdaText(node: SyntaxNode): string {
+  const body = node.type === 'lambda_expression' ? node.childForFieldName('body') : null;
+  return compact(body ?? node);
 }
 
 function applyToSchema(fact: TypeFact, property: string, checks: Check[]): void {

@@ -13,11 +13,11 @@
  * context is enabled (MVC's implicit `[Required]`).
  */
 import type { BodyFact, HttpMethod, ParamFact, ParamLocation } from '../service/facts.js';
-import { nullable, refName, typeRef, type Schema } from '../service/schema.js';
+import { refName, typeRef, type Schema } from '../service/schema.js';
 import { evidenceOf, type SyntaxNode } from '../service/tree-sitter.js';
 import { applyKeywords, readAnnotations } from './annotations.js';
 import type { RuleSink } from './rules.js';
-import { attributesOf, findAttribute, hasAttribute, identifierOf, literalString, modifiersOf, type Attribute } from './syntax.js';
+import { attributesOf, findAttribute, hasAttribute, identifierOf, literalString, modifiersOf } from './syntax.js';
 import { defaultOf, isServiceTypeName, typeSchema, type TypeScope } from './types.js';
 
 export type BindingStyle = 'api' | 'mvc' | 'minimal';
@@ -177,6 +177,14 @@ export function bindParameters(input: BindingInput): Bound {
       param('query', name);
       continue;
     }
+    if (core.collection && isUserType(core.name, scope)) {
+      // `List<AuthorDto> authors`: the body of a write; nothing ASP.NET binds on a read.
+      if (readsBody && !out.body) {
+        out.body = { schema: paramSchema() };
+        constraintRules();
+      }
+      continue;
+    }
     if (!userType) continue;
     if (isServiceTypeName(core.name) && !hasAttribute(attrs, 'Required')) continue;
     if (!readsBody || input.style === 'mvc') {
@@ -201,16 +209,8 @@ export function bindParameters(input: BindingInput): Bound {
 
   function fromType(typeName: string, location: ParamLocation, paramName: string, schema: Schema): ParamFact {
     const resolved = refName(schema) ?? scope.file.resolveTypeName(typeName, scope.from);
-    return { name: paramName, in: location, fromType: resolved, schema: isNullableSchema(schema) ? schema : nullableIfAny(schema) };
+    return { name: paramName, in: location, fromType: resolved, schema };
   }
-}
-
-function isNullableSchema(schema: Schema): boolean {
-  return Array.isArray((schema as { type?: unknown }).type) || 'anyOf' in schema;
-}
-
-function nullableIfAny(schema: Schema): Schema {
-  return schema;
 }
 
 /** A named type that is neither built in nor a type parameter. */
@@ -233,5 +233,3 @@ export function templateParamNames(templates: readonly string[]): Map<string, st
   return out;
 }
 
-export { nullable };
-export type { Attribute };

@@ -295,6 +295,10 @@ function bodySchema(expr: SyntaxNode, bodyArg: number | undefined, scope: TypeSc
     const t = value.childForFieldName('type');
     if (t && !OPAQUE.test(typeName(t))) return typeSchema(t, scope);
   }
+  if (value?.type === 'array_creation_expression') {
+    const t = value.childForFieldName('type');
+    if (t) return typeSchema(t, scope);
+  }
   if (value?.type === 'string_literal' || value?.type === 'interpolated_string_expression') return { type: 'string' };
   return undefined;
 }

@@ -192,11 +192,14 @@ export function extractCodeRules(file: CsFile, sink: RuleSink, isHandler: (node:
 
   const addGuard = (node: SyntaxNode, condition: string, condNode: SyntaxNode, r: Rejection, last: SyntaxNode): void => {
     const effect = `${r.status ?? `throws ${r.exception}`}${r.status && r.exception ? ` (${r.exception})` : ''}${r.message ? ` "${r.message}"` : ''}`;
-    const what = r.status ? `rejected with ${r.status}` : `rejected (${r.exception})`;
+    const message = r.message ? `: "${r.message}"` : '';
+    const statement = isHandler(node)
+      ? `The request is rejected with ${r.status ?? `an exception (${r.exception})`} when ${condition}${message}`
+      : `${r.exception ?? 'An exception'} is thrown${r.status ? ` (status ${r.status})` : ''} when ${condition}${message}`;
     const rule = sink.add({
       kind: 'validation',
       scope: scopeOf(node),
-      statement: `The request is ${what} when ${condition}${r.message ? `: "${r.message}"` : ''}`,
+      statement,
       condition,
       effects: [effect],
       fields: fieldsIn(condNode),
@@ -213,7 +216,7 @@ export function extractCodeRules(file: CsFile, sink: RuleSink, isHandler: (node:
     const right = node.childForFieldName('right');
     const op = node.childForFieldName('operator')?.type ?? '=';
     if (!left || !right) return;
-    if (op === '=' ? !isCalculation(right) : !['+=', '-=', '*=', '/=', '%='].includes(op) || !isCompoundCalculation(right)) return;
+    if (op === '=' ? !isCalculation(right) || isConstruction(right) : !['+=', '-=', '*=', '/=', '%='].includes(op) || !isCompoundCalculation(right)) return;
     if (counterLike(left.text)) return;
     addCalculation(node.parent?.type === 'expression_statement' ? node.parent : node, compact(left), `${compact(left)} ${op} ${compact(right)}`, [left, right]);
   };
@@ -221,7 +224,7 @@ export function extractCodeRules(file: CsFile, sink: RuleSink, isHandler: (node:
   const calculationOfDeclarator = (node: SyntaxNode): void => {
     const name = node.childForFieldName('name');
     const value = node.namedChildren[node.namedChildren.length - 1];
-    if (!name || !value || value === name || !isCalculation(value) || counterLike(name.text)) return;
+    if (!name || !value || value === name || !isCalculation(value) || isConstruction(value) || counterLike(name.text)) return;
     const stmt = node.parent?.parent?.type === 'local_declaration_statement' || node.parent?.parent?.type === 'field_declaration' ? node.parent.parent : node;
     addCalculation(stmt, name.text, `${name.text} = ${compact(value)}`, [name, value]);
   };
@@ -466,6 +469,11 @@ function isCalculation(expr: SyntaxNode): boolean {
     const names = [b.childForFieldName('left')!, b.childForFieldName('right')!].flatMap(fieldsIn);
     return names.length > 0 && names.some((n) => !counterLike(n) && !/\b(Length|Count|Count\(\))$/.test(n) && n.split('.').pop()!.length > 2);
   });
+}
+
+/** `new Foo { A = x * y }`: the initializer's assignments are rules of their own. */
+function isConstruction(expr: SyntaxNode): boolean {
+  return /object_creation_expression$|array_creation_expression$|^collection_expression$|^initializer_expression$/.test(expr.type);
 }
 
 /** The right side of `x += y`: a named value (not a literal 1). */

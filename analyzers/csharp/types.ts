@@ -212,7 +212,8 @@ function membersOf(decl: TypeDecl): Member[] {
         type: m.childForFieldName('type'),
         attrs: attributesOf(m),
         node: m,
-        hasDefault: !!value && !expressionBodied,
+        // `= default!` / `= null!` only silence the compiler: no value.
+        hasDefault: !!value && !expressionBodied && !/^(default|null)\s*!?$/.test(value.text.trim()),
         ...(value && !expressionBodied ? { defaultNode: value } : {}),
         requiredModifier: mods.has('required'),
       });
