@@ -21,6 +21,7 @@ import type { HttpMethod, ParamFact, RouteFact, RouterFact, SymbolRef } from '..
 import { normalizePath } from '../service/paths.js';
 import { evidenceOf, lineOf, type SyntaxNode } from '../service/tree-sitter.js';
 import { bindParameters, templateParamNames, type BindingStyle } from './parameters.js';
+import { attributeUse, NON_ROUTE_ATTRIBUTES, type RouterWithUses, type RouteWithUses } from './route-attributes.js';
 import { declaredResponses, declaredResult, handlerResponses } from './responses.js';
 import type { RuleSink } from './rules.js';
 import type { CsFile, TypeDecl } from './scope.js';
@@ -33,6 +34,10 @@ export interface Extracted {
   /** Handler node of each route (same order as `routes`), for the rules inside it. */
   handlers: SyntaxNode[];
 }
+
+/** Attributes of classes and methods that are neither routes nor candidates for application route attributes. */
+const KNOWN_CLASS_ATTRIBUTES = /^(Serializable|DataContract|Table|Index|JsonConverter|Keyless|Owned|ComVisible|Guid|SignalRHub|Hub)$/;
+const KNOWN_METHOD_ATTRIBUTES = /^(Required|FromBody|FromQuery|FromRoute|FromHeader|FromForm|FromServices|Fact|Theory|Test|TestMethod|HttpHead|HttpOptions)$/;
 
 const FRAMEWORK_BASES = new Set(['Controller', 'ControllerBase', 'ApiController', 'ODataController', 'AbpController', 'AbpControllerBase', 'MvcController']);
 const VERBS: Record<string, HttpMethod[]> = {
@@ -63,7 +68,8 @@ function isController(decl: TypeDecl): boolean {
   if (decl.modifiers.has('static')) return false;
   if (hasAttribute(decl.attrs, 'ApiController', 'Controller', 'RoutePrefix')) return true;
   if (baseNames(decl).some((b) => FRAMEWORK_BASES.has(b))) return true;
-  if (/Controller(Base)?$/.test(decl.simple)) return true;
+  // `RestControllerWithSignalR<T>`, `MyController : ApiControllerBase`: a controller or a base of one.
+  if (/Controller/.test(decl.simple) || baseNames(decl).some((b) => /Controller/.test(b))) return true;
   // A class of actions under another name (a base class from another file).
   return decl.members.some((m) => m.type === 'method_declaration' && attributesOf(m).some((a) => a.name in VERBS || a.name === 'AcceptVerbs'));
 }
@@ -97,7 +103,10 @@ function extractController(file: CsFile, decl: TypeDecl, rules: RuleSink, diagno
   const tokens: Record<string, string> = { controller: controllerName, ...(area ? { area } : {}) };
   const abstract = decl.modifiers.has('abstract') || decl.typeParams.length > 0;
   const ownBases: SymbolRef[] = bases.filter((b) => !FRAMEWORK_BASES.has(b) && !/^I[A-Z]/.test(b)).map((name) => ({ name: file.resolveTypeName(name, decl.outer) }));
-  const router: RouterFact = {
+  // Route attributes the application declares itself (`[V3ApiController]`): resolved across files before the link.
+  const classUses = decl.attrs.filter((a) => !NON_ROUTE_ATTRIBUTES.has(a.name) && !KNOWN_CLASS_ATTRIBUTES.test(a.name)).map((a) => attributeUse(a, lookup));
+  const router: RouterWithUses = {
+    ...(classUses.length ? { attributeUses: classUses } : {}),
     id: decl.name,
     prefixes,
     root: true,
@@ -128,13 +137,41 @@ function extractController(file: CsFile, decl: TypeDecl, rules: RuleSink, diagno
     const mods = modifiersOf(m);
     if (!mods.has('public') || mods.has('static') || mods.has('abstract')) continue;
     const attrs = attributesOf(m);
-    if (hasAttribute(attrs, 'NonAction')) continue;
     const methodName = m.childForFieldName('name')?.text ?? '';
+    if (hasAttribute(attrs, 'NonAction')) {
+      // `[NonAction] public override ...`: hides the base class's action. A route without methods
+      // serves nothing but names the handler, which is how the link step knows it is overridden.
+      if (mods.has('override') && ownBases.length > 0) {
+        out.routes.push({ router: router.id, methods: [], paths: [''], handler: handlerName(decl, m), params: [], responses: [], evidence: evidenceOf(path, m), ruleIds: [] });
+        out.handlers.push(m);
+      }
+      continue;
+    }
     if (/^(Dispose|ToString|Equals|GetHashCode|OnActionExecuting|OnActionExecuted|OnActionExecutionAsync|OnAuthorization)$/.test(methodName)) continue;
     const action = literalString(findAttribute(attrs, 'ActionName')?.positional[0]) ?? methodName.replace(/(.)Async$/, '$1');
     const selectors = selectorsOf(attrs, lookup);
+    const uses = selectors.length === 0 ? attrs.filter((a) => !NON_ROUTE_ATTRIBUTES.has(a.name) && !KNOWN_METHOD_ATTRIBUTES.test(a.name)) : [];
+    if (uses.length > 0) {
+      // `[RestGetById]`: verbs and template come from the attribute's declaration, maybe in another file.
+      const route: RouteWithUses = buildRoute(file, decl, m, attrs, {
+        router: router.id,
+        methods: [],
+        path: '',
+        pathParams: prefixParams,
+        templateParams: templateParamNames(classTemplates.map((t) => tokenize(t, action))),
+        style,
+        action,
+        rules,
+      });
+      route.attributeUses = uses.map((a) => attributeUse(a, lookup));
+      route.action = action;
+      out.routes.push(route);
+      out.handlers.push(m);
+      continue;
+    }
+    const hasPrefix = prefixes.length > 0 || classUses.length > 0;
     if (selectors.length === 0) {
-      if (prefixes.length > 0 && !classTemplates.some((t) => /\[action\]/i.test(t)) && !webApi2) anyVerb.push(methodName);
+      if (hasPrefix && !classTemplates.some((t) => /\[action\]/i.test(t)) && !webApi2) anyVerb.push(methodName);
       else if (prefixes.length > 0 && webApi2) selectors.push({ methods: [webApiVerb(methodName)], template: undefined });
       else if (classTemplates.some((t) => /\[action\]/i.test(t))) anyVerb.push(methodName);
       else unrouted.push(methodName);
@@ -148,7 +185,8 @@ function extractController(file: CsFile, decl: TypeDecl, rules: RuleSink, diagno
           continue;
         }
       }
-      if (sel.template === undefined && prefixes.length === 0 && ownBases.length === 0) {
+      // An abstract base's template-less actions take the prefix of the controllers deriving from it.
+      if (sel.template === undefined && !hasPrefix && ownBases.length === 0 && !abstract) {
         unrouted.push(methodName);
         continue;
       }
@@ -190,6 +228,15 @@ function extractController(file: CsFile, decl: TypeDecl, rules: RuleSink, diagno
       message: `${decl.name}: action${anyVerb.length > 1 ? 's' : ''} ${[...new Set(anyVerb)].join(', ')} ha${anyVerb.length > 1 ? 've' : 's'} a route but no HTTP method attribute, so ASP.NET answers every method there; no operation is written for ${anyVerb.length > 1 ? 'them' : 'it'}`,
     });
   }
+}
+
+/**
+ * `OrdersController.Get(id)`: the parameter names tell overloads apart, so that an override
+ * (same name and parameters) hides the base class's action and another overload does not.
+ */
+function handlerName(decl: TypeDecl, m: SyntaxNode): string {
+  const params = (m.childForFieldName('parameters')?.namedChildren ?? []).filter((p) => p.type === 'parameter').map((p) => p.childForFieldName('name')?.text ?? '_');
+  return `${decl.name}.${m.childForFieldName('name')?.text ?? ''}(${params.join(', ')})`;
 }
 
 function webApiVerb(methodName: string): HttpMethod {
@@ -257,7 +304,7 @@ interface RouteInput {
 
 function buildRoute(file: CsFile, decl: TypeDecl, m: SyntaxNode, attrs: Attribute[], input: RouteInput): RouteFact {
   const methodName = m.childForFieldName('name')?.text ?? input.action;
-  const handler = `${decl.name}.${methodName}`;
+  const handler = handlerName(decl, m);
   const scope = { file, from: decl, typeParams: new Set([...decl.typeParams, ...(m.childForFieldName('type_parameters')?.namedChildren ?? []).map((p) => p.text)]) };
   const doc = docComment(m);
   const bound = bindParameters({

@@ -14,6 +14,7 @@ import { evidenceOf, type SyntaxNode } from '../service/tree-sitter.js';
 import { bindParameters } from './parameters.js';
 import { declaredResponses, declaredResult, handlerResponses } from './responses.js';
 import { createRuleSink, type RuleSink } from './rules.js';
+import type { AttributeFact } from './route-attributes.js';
 import type { CsFile } from './scope.js';
 import { attributesOf, docComment, modifiersOf } from './syntax.js';
 import type { TypeScope } from './types.js';
@@ -44,7 +45,8 @@ export interface HandlerFact {
 }
 
 export type CsRouteFact = RouteFact & { handlerRef?: HandlerRef };
-export type CsFacts = Omit<ServiceFacts, 'routes'> & { routes: CsRouteFact[]; handlers?: Record<string, HandlerFact> };
+/** The C# facts: the frame's, plus what the C#-specific steps around the link resolve across files. */
+export type CsFacts = Omit<ServiceFacts, 'routes'> & { routes: CsRouteFact[]; handlers?: Record<string, HandlerFact>; attributes?: Record<string, AttributeFact> };
 
 const RESULT_TYPES = /\b(IResult|Results|Ok|Created|CreatedAtRoute|Accepted|NoContent|NotFound|BadRequest|Conflict|ValidationProblem|UnprocessableEntity|ProblemHttpResult|JsonHttpResult|FileContentHttpResult|FileStreamHttpResult|UnauthorizedHttpResult|ForbidHttpResult|RedirectHttpResult)\b/;
 const HANDLER_CLASSES = /(Handlers?|Endpoints?|Api|Apis|Routes|Module|Feature|Features)$/;

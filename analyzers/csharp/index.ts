@@ -9,7 +9,9 @@
  *
  * `prepare` reads two application-wide switches that change every file's schemas: the nullable
  * context of the project files (`<Nullable>enable</Nullable>`: non-nullable reference types are
- * required) and a globally registered string enum converter (enums are names, not numbers).
+ * required), a globally registered string enum converter (enums are names, not numbers), and
+ * Swashbuckle's `DescribeAllParametersInCamelCase()` (parameters bound from properties are named
+ * in camelCase).
  */
 import type { TreeFile } from '../model.js';
 import { emptyFacts } from '../service/facts.js';
@@ -19,6 +21,7 @@ import { extractControllers } from './controllers.js';
 import { extractFluentValidation } from './fluent-validation.js';
 import { extractHandlerCandidates, linkWithHandlers, type CsFacts } from './handler-refs.js';
 import { extractMinimalApis } from './minimal-apis.js';
+import { extractAttributeFacts, resolveRouteAttributes } from './route-attributes.js';
 import { createRuleSink, extractCodeRules } from './rules.js';
 import { buildFile, type CsharpOptions } from './scope.js';
 import { extractTypes } from './types.js';
@@ -34,12 +37,16 @@ export const CSHARP_DEFAULT_OPTIONS: CsharpOptions = Object.freeze({ nullable: f
 export function prepareCsharp(tree: readonly TreeFile[]): { csharp: CsharpOptions } {
   let nullable = false;
   let stringEnums = false;
+  let camelCaseParameters = false;
   for (const f of tree) {
     if (!nullable && PROJECT_FILE.test(f.path)) nullable = /<Nullable>\s*enable\s*<\/Nullable>/i.test(f.read() ?? '');
-    else if (!stringEnums && STARTUP_FILE.test(f.path)) stringEnums = GLOBAL_STRING_ENUMS.test(f.read() ?? '');
-    if (nullable && stringEnums) break;
+    else if ((!stringEnums || !camelCaseParameters) && STARTUP_FILE.test(f.path)) {
+      const text = f.read() ?? '';
+      stringEnums ||= GLOBAL_STRING_ENUMS.test(text);
+      camelCaseParameters ||= /\.DescribeAllParametersInCamelCase\s*\(/.test(text);
+    }
   }
-  return { csharp: { nullable, stringEnums } };
+  return { csharp: { nullable, stringEnums, ...(camelCaseParameters ? { camelCaseParameters } : {}) } };
 }
 
 function acceptsCsharp(path: string): boolean {
@@ -65,6 +72,8 @@ export function extractCsharp(input: ExtractInput): Extracted {
   facts.mounts = minimal.mounts;
   const handlers = [...controllers.handlers, ...minimal.handlers];
   extractFluentValidation(file, sink, facts.types);
+  const attributes = extractAttributeFacts(file);
+  if (Object.keys(attributes).length) facts.attributes = attributes;
   const candidates = extractHandlerCandidates(file, sink, new Set(handlers.map((h) => h.id)));
   if (Object.keys(candidates.facts).length) facts.handlers = candidates.facts;
 
@@ -102,8 +111,8 @@ const frame = createServiceFrontend({
   extract: (input) => extractCsharp(input),
 });
 
-/** The C# frontend: the frame's, with minimal-API handlers resolved across files around its link step. */
+/** The C# frontend: the frame's, with application route attributes and minimal-API handlers resolved across files around its link step. */
 export const csharpFrontend: ServiceFrontend = {
   ...frame,
-  link: (files, context) => linkWithHandlers(files, context, frame.link),
+  link: (files, context) => linkWithHandlers(resolveRouteAttributes(files), context, frame.link),
 };

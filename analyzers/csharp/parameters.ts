@@ -173,7 +173,9 @@ export function bindParameters(input: BindingInput): Bound {
       if (isRequired('form')) formRequired.push(name);
       continue;
     }
-    if (SIMPLE.test(core.name) || isEnumOfFile(core.name, scope)) {
+    // `Status? status` without a nullable context: `?` makes a value type, here an enum declared elsewhere.
+    const valueType = core.nullable && !scope.file.nullable && !core.collection;
+    if (SIMPLE.test(core.name) || isEnumOfFile(core.name, scope) || (valueType && !isServiceTypeName(core.name))) {
       param('query', name);
       continue;
     }

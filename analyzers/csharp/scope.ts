@@ -33,6 +33,12 @@ export interface CsharpOptions {
   nullable: boolean;
   /** A `JsonStringEnumConverter`/`StringEnumConverter` is registered globally: enums are strings. */
   stringEnums: boolean;
+  /**
+   * Swashbuckle's `DescribeAllParametersInCamelCase()`: the application documents its parameters
+   * in camelCase (ASP.NET binds them case-insensitively), so properties bound as parameters are
+   * named as in JSON.
+   */
+  camelCaseParameters?: boolean;
 }
 
 export interface CsFile {
@@ -47,6 +53,7 @@ export interface CsFile {
   /** True when non-nullable reference types mean "required" in this file. */
   nullable: boolean;
   stringEnums: boolean;
+  camelCaseParameters: boolean;
   namespaces: string[];
   /** The type declaration directly enclosing a node. */
   enclosingType(node: SyntaxNode): TypeDecl | undefined;
@@ -188,6 +195,7 @@ export function buildFile(path: string, text: string, tree: Tree, options: Cshar
     constants,
     nullable: nullableInFile ?? options.nullable,
     stringEnums: options.stringEnums,
+    camelCaseParameters: options.camelCaseParameters ?? false,
     namespaces: [...namespaces],
     enclosingType(node) {
       for (let p = node.parent; p; p = p.parent) {

@@ -335,7 +335,7 @@ function objectFact(file: CsFile, decl: TypeDecl, rules: RuleSink): TypeFact {
     for (const c of notes.constraints) {
       ruleIds.push(rules.addConstraint(decl.name, m.declared, subject, c, m.node).id);
     }
-    const binding = bindingOf(m.declared, name, m.type, m.attrs);
+    const binding = bindingOf(file.camelCaseParameters ? camelCase(m.declared) : m.declared, name, m.type, m.attrs);
     if (binding) bindings[name] = binding;
   }
   const own: Record<string, unknown> = { type: 'object', properties };
