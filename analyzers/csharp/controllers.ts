@@ -20,6 +20,7 @@ import type { Diagnostic } from '../model.js';
 import type { HttpMethod, ParamFact, RouteFact, RouterFact, SymbolRef } from '../service/facts.js';
 import { normalizePath } from '../service/paths.js';
 import { evidenceOf, lineOf, type SyntaxNode } from '../service/tree-sitter.js';
+import { apiVersionParam } from './minimal-apis.js';
 import { bindParameters, templateParamNames, type BindingStyle } from './parameters.js';
 import { attributeUse, NON_ROUTE_ATTRIBUTES, type RouterWithUses, type RouteWithUses } from './route-attributes.js';
 import { declaredResponses, declaredResult, handlerResponses } from './responses.js';
@@ -207,6 +208,11 @@ function extractController(file: CsFile, decl: TypeDecl, rules: RuleSink, diagno
         rules,
       });
       if (classTemplates.some((t) => /\[action\]/i.test(t))) route.tokens = { action };
+      // Asp.Versioning with the default query string reader, unless the version is in the URL.
+      const versionAttrs = [...decl.attrs, ...attrs].filter((a) => a.name === 'ApiVersion' || a.name === 'MapToApiVersion');
+      if (versionAttrs.length && !templates.some((t) => /\{version:apiVersion\}/i.test(t))) {
+        route.params.push(apiVersionParam(versionAttrs.map((a) => literalString(a.positional[0]) ?? a.positional[0]?.text ?? '').filter(Boolean)));
+      }
       out.routes.push(route);
       out.handlers.push(m);
     }
@@ -324,6 +330,10 @@ function buildRoute(file: CsFile, decl: TypeDecl, m: SyntaxNode, attrs: Attribut
   const extra = [...declaredResponses(decl.attrs, scope, file.path), ...declaredResponses(attrs, scope, file.path)];
   const responses = handlerResponses({ path: file.path, body: m.childForFieldName('body'), declared: declaredType, extra, scope });
   const summary = doc.summary;
+  const notes = [...bound.notes];
+  if (hasAttribute(attrs, 'SwaggerIgnore') || hasAttribute(decl.attrs, 'SwaggerIgnore') || /IgnoreApi\s*=\s*true/.test(findAttribute([...attrs, ...decl.attrs], 'ApiExplorerSettings')?.node.text ?? '')) {
+    notes.push('served, but left out of the published API description ([SwaggerIgnore] / [ApiExplorerSettings(IgnoreApi = true)])');
+  }
   return {
     router: input.router,
     methods: input.methods,
@@ -337,7 +347,7 @@ function buildRoute(file: CsFile, decl: TypeDecl, m: SyntaxNode, attrs: Attribut
     ...(doc.remarks ? { description: doc.remarks } : {}),
     evidence: evidenceOf(file.path, m),
     ruleIds: bound.ruleIds,
-    ...(bound.notes.length ? { notes: bound.notes } : {}),
+    ...(notes.length ? { notes } : {}),
     tags: [decl.simple.replace(/Controller$/, '')],
   };
 }

@@ -14,7 +14,7 @@
  * mounts it there, across files: the link step follows it.
  */
 import type { Diagnostic } from '../model.js';
-import type { BodyFact, HttpMethod, MountFact, ResponseFact, RouterFact } from '../service/facts.js';
+import type { BodyFact, HttpMethod, MountFact, ParamFact, ResponseFact, RouterFact } from '../service/facts.js';
 import type { CsRouteFact } from './handler-refs.js';
 import { normalizePath } from '../service/paths.js';
 import { evidenceOf, type SyntaxNode } from '../service/tree-sitter.js';
@@ -133,11 +133,17 @@ export function extractMinimalApis(file: CsFile, rules: RuleSink, diagnostics: D
     const normalized = normalizePath(prefix ?? '', 'brace');
     const id = addRouter({ id: variable ?? `group${++anonymous}`, prefixes: [normalized.path], root: false, evidence: evidenceOf(path, call), label: `group ${prefix ?? '?'}` });
     groupParams.set(id, normalized.params);
+    // Asp.Versioning: `app.NewVersionedApi()` then `.MapGroup(...).HasApiVersion(1, 0)`.
+    const chain = outermostChain(call);
+    const rootVar = chainRoot(call);
+    if (VERSIONING.test(chain.text) || (rootVar?.type === 'identifier' && versionedVars.has(`${scopeNodeOf(call).id}:${rootVar.text}`))) versions.set(id, versionsIn(chain.text));
     out.mounts.push({ parent, prefixes: [''], target: { name: id }, evidence: evidenceOf(path, call) });
     groupByCall.set(call.id, id);
     return id;
   };
   const groupByCall = new Map<number, string>();
+  const versions = new Map<string, string[]>();
+  const versionedVars = new Set<string>();
   const groupParams = new Map<string, ReturnType<typeof normalizePath>['params']>();
 
   // Pass 1, in document order: builder variables and groups.
@@ -155,6 +161,7 @@ export function extractMinimalApis(file: CsFile, rules: RuleSink, diagnostics: D
       continue;
     }
     // `var vApi = app.NewVersionedApi("Catalog")`, `var app = builder.Build()`.
+    if (/\.NewVersionedApi\s*\(/.test(value.text)) versionedVars.add(`${scopeNodeOf(decl).id}:${name}`);
     const root = chainRoot(value);
     if (root?.type === 'identifier' && (scope.vars.has(root.text) || scope.params.has(root.text))) {
       const id = routerOf(value, false);
@@ -227,10 +234,12 @@ export function extractMinimalApis(file: CsFile, rules: RuleSink, diagnostics: D
       rules,
     });
     const declaredPathNames = new Set(bound.params.filter((p) => p.in === 'path').map((p) => p.name.toLowerCase()));
+    const versioned = versionsOf(router) ?? (VERSIONING.test(outermostChain(call).text) ? versionsIn(outermostChain(call).text) : undefined);
     const params = [
       ...bound.params,
       ...normalized.params.filter((p) => !declaredPathNames.has(p.name.toLowerCase())).map((p) => ({ name: p.name, in: 'path' as const, required: true, schema: p.schema })),
       ...groupPathParams(router).filter((p) => !declaredPathNames.has(p.name.toLowerCase())).map((p) => ({ name: p.name, in: 'path' as const, required: true, schema: p.schema })),
+      ...(versioned && !templateParamNames(templates).has('version') ? [apiVersionParam(versioned)] : []),
     ];
     const extra: ResponseFact[] = [...declaredResponses(handler.attrs, scope, path), ...conventions.responses];
     // A handler declared elsewhere answers what its file says (see handler-refs.ts).
@@ -260,6 +269,15 @@ export function extractMinimalApis(file: CsFile, rules: RuleSink, diagnostics: D
     out.handlers.push(handler.node ?? call);
   }
 
+  /** API versions of the nearest versioned group above a router in this file, if any. */
+  function versionsOf(router: string): string[] | undefined {
+    for (let id: string | undefined = router, n = 0; id && n < 20; id = out.mounts.find((m) => m.target.name === id)?.parent, n++) {
+      const v = versions.get(id);
+      if (v) return v;
+    }
+    return undefined;
+  }
+
   /** Prefix templates of the groups above a router in this file (for the handler's path parameters). */
   function groupPrefixes(router: string): string[] {
     const out2: string[] = [];
@@ -277,6 +295,35 @@ export function extractMinimalApis(file: CsFile, rules: RuleSink, diagnostics: D
   }
 
   return out;
+}
+
+const VERSIONING = /\.(HasApiVersion|HasDeprecatedApiVersion|MapToApiVersion|WithApiVersionSet|NewVersionedApi)\s*\(/;
+
+/** `HasApiVersion(1, 0)`, `HasApiVersion(2.0)`, `HasApiVersion(new ApiVersion(1, 0))` → `1.0`, `2.0`. */
+export function versionsIn(text: string): string[] {
+  const out = new Set<string>();
+  for (const m of text.matchAll(/(?:Has|HasDeprecated|MapTo)ApiVersion\s*\(\s*(?:new\s+ApiVersion\s*\()?\s*(\d+(?:\.\d+)?)\s*(?:,\s*(\d+))?/g)) {
+    out.add(m[2] !== undefined ? `${m[1]}.${m[2]}` : m[1]!.includes('.') ? m[1]! : `${m[1]}.0`);
+  }
+  return [...out];
+}
+
+/** The query parameter Asp.Versioning reads by default (`QueryStringApiVersionReader`). */
+export function apiVersionParam(versions: readonly string[]): ParamFact {
+  return {
+    name: 'api-version',
+    in: 'query',
+    required: true,
+    schema: versions.length ? { type: 'string', enum: [...versions] } : { type: 'string' },
+    description: `The API version${versions.length ? `: ${versions.join(', ')}` : ''} (Asp.Versioning query string reader)`,
+  };
+}
+
+/** The whole builder chain a call is part of (`g.MapGroup("/x").HasApiVersion(1, 0)` from the MapGroup call). */
+function outermostChain(call: SyntaxNode): SyntaxNode {
+  let e = call;
+  while (e.parent?.type === 'member_access_expression' && e.parent.parent?.type === 'invocation_expression') e = e.parent.parent;
+  return e;
 }
 
 /** An operation name for an anonymous handler: the verb and the words of its path (`getApiTodosId`). */

@@ -175,7 +175,7 @@ export function bindParameters(input: BindingInput): Bound {
     }
     // `Status? status` without a nullable context: `?` makes a value type, here an enum declared elsewhere.
     const valueType = core.nullable && !scope.file.nullable && !core.collection;
-    if (SIMPLE.test(core.name) || isEnumOfFile(core.name, scope) || (valueType && !isServiceTypeName(core.name))) {
+    if (SIMPLE.test(core.name) || isEnumOfFile(core.name, scope) || (valueType && !/^I[A-Z]/.test(core.name))) {
       param('query', name);
       continue;
     }
@@ -188,7 +188,8 @@ export function bindParameters(input: BindingInput): Bound {
       continue;
     }
     if (!userType) continue;
-    if (isServiceTypeName(core.name) && !hasAttribute(attrs, 'Required')) continue;
+    // Minimal-API handlers take services as parameters; controller actions rarely do (constructor injection), so only interfaces count there.
+    if ((input.style === 'minimal' ? isServiceTypeName(core.name) : /^I[A-Z]/.test(core.name)) && !hasAttribute(attrs, 'Required')) continue;
     if (!readsBody || input.style === 'mvc') {
       if (!readsBody) out.params.push(fromType(core.name, 'query', name, schema));
       else formType = core.name;

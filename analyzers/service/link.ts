@@ -370,7 +370,8 @@ function buildOperation(
       for (const prop of props) {
         if (prop.binding?.skip) continue;
         const paramName = prop.binding?.name ?? prop.name;
-        add({ name: paramName, in: templateNames.has(paramName) ? 'path' : (prop.binding?.in ?? p.in), required: prop.required, schema: prop.schema });
+        const description = (prop.schema as { description?: unknown }).description;
+        add({ name: paramName, in: templateNames.has(paramName) ? 'path' : (prop.binding?.in ?? p.in), required: prop.required, schema: prop.schema, ...(typeof description === 'string' ? { description } : {}) });
       }
       continue;
     }

@@ -13,6 +13,7 @@ const cases: { name: string; idioms: string }[] = [
   { name: 'controllers', idioms: '[ApiController], [controller] token, Name=, ProducesResponseType, ActionResult<T>, absolute ~/ and / routes, convention binding' },
   { name: 'inheritance', idioms: 'base controller routes across files, generic CRUD base, several [Route]s, [action]/[ActionName], AcceptVerbs, two verbs' },
   { name: 'minimal', idioms: 'MapGet..MapMethods, nested MapGroup, method-group handlers in another file, Results/TypedResults, WithName, Produces<T>' },
+  { name: 'versioning', idioms: 'Asp.Versioning query api-version (NewVersionedApi/HasApiVersion, [ApiVersion]) or {version:apiVersion} in the URL, [AsParameters] with services and [FromHeader] properties' },
   { name: 'webapi2', idioms: 'Web API 2 RoutePrefix + Route, verbs from method names, [FromUri], constants in routes, HttpResponseMessage' },
   { name: 'validation', idioms: 'FluentValidation, DataAnnotations, guard clauses, calculations, decisions' },
   { name: 'conventional', idioms: 'conventional routing: a diagnostic, no invented operation' },
