@@ -320,7 +320,7 @@ function buildRoute(file: CsFile, decl: TypeDecl, m: SyntaxNode, attrs: Attribut
     templateParams: input.templateParams,
     methods: input.methods,
     docs: doc.params,
-    handler,
+    handler: `${decl.name}.${methodName}`,
     rules: input.rules,
   });
   // Path parameters typed by their template constraints, unless the action declares the parameter itself.

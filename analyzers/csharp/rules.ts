@@ -216,15 +216,15 @@ export function extractCodeRules(file: CsFile, sink: RuleSink, isHandler: (node:
     const right = node.childForFieldName('right');
     const op = node.childForFieldName('operator')?.type ?? '=';
     if (!left || !right) return;
-    if (op === '=' ? !isCalculation(right) || isConstruction(right) : !['+=', '-=', '*=', '/=', '%='].includes(op) || !isCompoundCalculation(right)) return;
-    if (counterLike(left.text)) return;
+    if (op === '=' ? !isCalculation(right) || isConstruction(right) : !['+=', '-=', '*=', '/=', '%='].includes(op) || !isCompoundCalculation(left, right)) return;
+    if (counterLike(left.text) || textLike(left.text)) return;
     addCalculation(node.parent?.type === 'expression_statement' ? node.parent : node, compact(left), `${compact(left)} ${op} ${compact(right)}`, [left, right]);
   };
 
   const calculationOfDeclarator = (node: SyntaxNode): void => {
     const name = node.childForFieldName('name');
     const value = node.namedChildren[node.namedChildren.length - 1];
-    if (!name || !value || value === name || !isCalculation(value) || isConstruction(value) || counterLike(name.text)) return;
+    if (!name || !value || value === name || !isCalculation(value) || isConstruction(value) || counterLike(name.text) || textLike(name.text)) return;
     const stmt = node.parent?.parent?.type === 'local_declaration_statement' || node.parent?.parent?.type === 'field_declaration' ? node.parent.parent : node;
     addCalculation(stmt, name.text, `${name.text} = ${compact(value)}`, [name, value]);
   };
@@ -243,7 +243,7 @@ export function extractCodeRules(file: CsFile, sink: RuleSink, isHandler: (node:
     const rule = sink.add({
       kind: 'calculation',
       scope: scopeOf(stmt),
-      statement: `${target} is computed as ${effect.slice(effect.indexOf(' ') + 1).replace(/^(=>|=) /, '')}${conds.length ? ` when ${conds.join(' and ')}` : ''}`,
+      statement: `${target} ${describeEffect(effect)}${conds.length ? ` when ${conds.join(' and ')}` : ''}`,
       condition: conds.length ? conds.join(' AND ') : null,
       effects: [effect],
       fields: [target, ...parts.slice(1).flatMap(fieldsIn)],
@@ -453,11 +453,13 @@ function messageOf(node: SyntaxNode | undefined): string | undefined {
 }
 
 const ARITHMETIC = new Set(['+', '-', '*', '/', '%']);
-const COUNTERS = /^(i|j|k|n|x|y|idx|index|count|counter|offset|skip|take|page|pageIndex|pageNumber|retries|retry|attempts|attempt|position|pos|length|len|size)$/i;
+const COUNTERS = /^(i|j|k|n|x|y|idx|index|count|counter|offset|skip|take|page|pageIndex|pageNumber|retries|retry|attempts|attempt|position|pos|length|len|size|order|sortOrder)\d*$/i;
+/** `startIndex`, `nzLength2`, `endPos`: positions and sizes, not business values. */
+const POSITION_SUFFIX = /[a-z](Index|Idx|Offset|Length|Len|Count|Counter|Position|Pos|Start|End)\d*$/;
 
 function counterLike(target: string): boolean {
-  const last = target.split('.').pop() ?? target;
-  return COUNTERS.test(last.replace(/^_/, ''));
+  const last = (target.split('.').pop() ?? target).replace(/^_/, '').replace(/\[.*$/, '');
+  return COUNTERS.test(last) || POSITION_SUFFIX.test(last);
 }
 
 /** Arithmetic on named values, not string concatenation, not index/paging math. */
@@ -465,10 +467,36 @@ function isCalculation(expr: SyntaxNode): boolean {
   const ops = [expr, ...expr.descendantsOfType('binary_expression')].filter((b) => b.type === 'binary_expression' && ARITHMETIC.has(b.childForFieldName('operator')?.type ?? ''));
   if (ops.length === 0) return false;
   if (expr.descendantsOfType(['string_literal', 'interpolated_string_expression', 'verbatim_string_literal', 'raw_string_literal']).length > 0 || expr.type === 'string_literal') return false;
+  // `a + b` where an operand is text concatenates.
+  if (ops.some((b) => b.childForFieldName('operator')?.type === '+' && hasTextOperand(b))) return false;
+  // `x + 1`, `n - 1` alone: stepping, not a calculation.
+  if (ops.length === 1 && /^[+-]$/.test(ops[0]!.childForFieldName('operator')?.type ?? '') && ops[0]!.childForFieldName('right')?.text === '1') return false;
+  // Arithmetic inside projections (`Select(g => new { ... })`) shapes a query result.
+  const shaping = (b: SyntaxNode): boolean => {
+    for (let p = b.parent; p && p !== expr.parent; p = p.parent) if (p.type === 'anonymous_object_creation_expression' || (p.type === 'initializer_expression' && p.parent?.type !== 'array_creation_expression')) return true;
+    return false;
+  };
+  if (ops.every(shaping)) return false;
   return ops.some((b) => {
     const names = [b.childForFieldName('left')!, b.childForFieldName('right')!].flatMap(fieldsIn);
     return names.length > 0 && names.some((n) => !counterLike(n) && !/\b(Length|Count|Count\(\))$/.test(n) && n.split('.').pop()!.length > 2);
   });
+}
+
+const COMPOUND_WORDS: Record<string, string> = { '+=': 'is increased by', '-=': 'is decreased by', '*=': 'is multiplied by', '/=': 'is divided by', '%=': 'takes the remainder of its division by' };
+
+/** `x = a * b` → `is computed as a * b`; `x += y` → `is increased by y`. */
+function describeEffect(effect: string): string {
+  const m = /^\S+(?:\s\S+)*? (=>|=|\+=|-=|\*=|\/=|%=) ([\s\S]*)$/.exec(effect);
+  if (!m) return `is computed as ${effect}`;
+  return m[1] === '=' || m[1] === '=>' ? `is computed as ${m[2]}` : `${COMPOUND_WORDS[m[1]!]} ${m[2]}`;
+}
+
+/** Names of text values (paths, URLs, messages): `+` on them concatenates. */
+const TEXT_NAME = /(Path|File|FileName|Folder|Dir|Directory|Url|Uri|Name|Title|Text|Message|Html|Query|Sql|Part|Label|Description|Format|Extension|Key|Prefix|Suffix|Str|String|Json|Xml|Token|Email|Slug)$/i;
+
+function textLike(target: string): boolean {
+  return TEXT_NAME.test(target.split('.').pop() ?? target);
 }
 
 /** `new Foo { A = x * y }`: the initializer's assignments are rules of their own. */
@@ -476,11 +504,22 @@ function isConstruction(expr: SyntaxNode): boolean {
   return /object_creation_expression$|array_creation_expression$|^collection_expression$|^initializer_expression$/.test(expr.type);
 }
 
-/** The right side of `x += y`: a named value (not a literal 1). */
-function isCompoundCalculation(right: SyntaxNode): boolean {
-  if (right.descendantsOfType(['string_literal', 'interpolated_string_expression']).length > 0 || /string_literal|interpolated/.test(right.type)) return false;
+/** The right side of `x += y`: a named value (not a literal 1, not an event handler, not text). */
+function isCompoundCalculation(left: SyntaxNode, right: SyntaxNode): boolean {
+  if (right.descendantsOfType(['string_literal', 'interpolated_string_expression']).length > 0 || /string_literal|interpolated|lambda|anonymous_method|object_creation/.test(right.type)) return false;
+  // `Changed += OnChanged`: an event subscription.
+  if (/^(identifier|member_access_expression)$/.test(right.type) && /(^|\.)(On[A-Z]\w*|\w*Handler)$/.test(right.text)) return false;
+  if (/(Changed|Changing|Event|Handler|Completed|Received|Click)$/.test(left.text)) return false;
+  if (hasTextOperand(right)) return false;
   const names = fieldsIn(right);
   return names.some((n) => !counterLike(n) && n.split('.').pop()!.length > 2);
+}
+
+/** Operands that are text: `string.Empty`, `.ToString()`, `Path.Combine(...)`, ranges of strings, text-named values. */
+function hasTextOperand(expr: SyntaxNode): boolean {
+  if (/\b(string|String)\.(Empty|Join|Format|Concat)\b|\.(ToString|ToLower\w*|ToUpper\w*|Trim\w*|Substring|Replace|GetExtension|GetFileName\w*|Combine|Join|Format|Translate|Serialize)\s*\(|\[\s*\.\.|\.\.\^/.test(expr.text)) return true;
+  const operands = expr.type === 'binary_expression' ? [expr.childForFieldName('left')!, expr.childForFieldName('right')!] : [expr];
+  return operands.some((o) => (o.type === 'identifier' || o.type === 'member_access_expression') && textLike(o.text));
 }
 
 /** Data names in an expression: member chains (`order.Total`) and plain identifiers, not method names or types. */
