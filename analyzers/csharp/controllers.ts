@@ -70,7 +70,7 @@ function isController(decl: TypeDecl): boolean {
   if (hasAttribute(decl.attrs, 'ApiController', 'Controller', 'RoutePrefix')) return true;
   if (baseNames(decl).some((b) => FRAMEWORK_BASES.has(b))) return true;
   // `RestControllerWithSignalR<T>`, `MyController : ApiControllerBase`: a controller or a base of one.
-  if (/Controller/.test(decl.simple) || baseNames(decl).some((b) => /Controller/.test(b))) return true;
+  if (/Controller/.test(decl.simple) || baseNames(decl).some((b) => /Controller/.test(b) && !/^I[A-Z]/.test(b))) return true;
   // A class of actions under another name (a base class from another file).
   return decl.members.some((m) => m.type === 'method_declaration' && attributesOf(m).some((a) => a.name in VERBS || a.name === 'AcceptVerbs'));
 }

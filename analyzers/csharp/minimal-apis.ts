@@ -22,7 +22,7 @@ import { bindParameters, templateParamNames } from './parameters.js';
 import { declaredResponses, declaredResult, handlerResponses } from './responses.js';
 import type { RuleSink } from './rules.js';
 import type { CsFile, TypeDecl } from './scope.js';
-import { attributesOf, compact, docComment, identifierOf, literalString, stringValue } from './syntax.js';
+import { attributesOf, compact, docComment, identifierOf, literalString, sameNode, stringValue } from './syntax.js';
 import { statusOf } from './statuses.js';
 import { typeSchema, type TypeScope } from './types.js';
 
@@ -156,7 +156,7 @@ export function extractMinimalApis(file: CsFile, rules: RuleSink, diagnostics: D
     if (chainHasGroup) {
       const fn = chainHasGroup.childForFieldName('function')!;
       // Register intermediate groups first (`app.MapGroup("/a").MapGroup("/b")`).
-      const id = groupOf(chainHasGroup, fn.childForFieldName('expression'), value === chainHasGroup || onlyConventionsAfter(value, chainHasGroup) ? name : undefined);
+      const id = groupOf(chainHasGroup, fn.childForFieldName('expression'), sameNode(value, chainHasGroup) || onlyConventionsAfter(value, chainHasGroup) ? name : undefined);
       if (id) scope.vars.set(name, id);
       continue;
     }
@@ -356,7 +356,7 @@ function firstMapGroup(expr: SyntaxNode): SyntaxNode | undefined {
 }
 
 function onlyConventionsAfter(outer: SyntaxNode, group: SyntaxNode): boolean {
-  for (let e: SyntaxNode | null = outer; e && e !== group; ) {
+  for (let e: SyntaxNode | null = outer; e && !sameNode(e, group); ) {
     const fn = e.childForFieldName('function');
     if (fn?.type !== 'member_access_expression') return false;
     const name = identifierOf(fn.childForFieldName('name')!);

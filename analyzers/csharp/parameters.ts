@@ -17,7 +17,7 @@ import { refName, typeRef, type Schema } from '../service/schema.js';
 import { evidenceOf, type SyntaxNode } from '../service/tree-sitter.js';
 import { applyKeywords, readAnnotations } from './annotations.js';
 import type { RuleSink } from './rules.js';
-import { attributesOf, findAttribute, hasAttribute, identifierOf, literalString, modifiersOf } from './syntax.js';
+import { attributesOf, findAttribute, hasAttribute, identifierOf, literalString, modifiersOf, sameNode } from './syntax.js';
 import { defaultOf, isServiceTypeName, typeSchema, type TypeScope } from './types.js';
 
 export type BindingStyle = 'api' | 'mvc' | 'minimal';
@@ -99,7 +99,7 @@ export function bindParameters(input: BindingInput): Bound {
     const attrs = attributesOf(p);
     const core = coreType(typeNode);
     if (hasAttribute(attrs, 'FromServices', 'FromKeyedServices') || INFRASTRUCTURE.test(core.name) || /^(ILogger|IOptions|IOptionsSnapshot|IOptionsMonitor)$/.test(core.name)) continue;
-    const valueNode = p.namedChildren.find((c) => c !== p.childForFieldName('name') && c !== typeNode && c.type !== 'attribute_list' && c.type !== 'modifier');
+    const valueNode = p.namedChildren.find((c) => !sameNode(c, p.childForFieldName('name')) && !sameNode(c, typeNode) && c.type !== 'attribute_list' && c.type !== 'modifier');
     const hasDefault = !!valueNode;
     const isNullable = core.nullable || typeNode?.type === 'nullable_type';
     let schema = typeSchema(typeNode, scope);

@@ -20,7 +20,7 @@ import type { SyntaxNode } from '../service/tree-sitter.js';
 import type { CsFacts } from './handler-refs.js';
 import type { CsFile, TypeDecl } from './scope.js';
 import { simpleTypeName } from './scope.js';
-import { intValue, modifiersOf, stringValue, type Attribute } from './syntax.js';
+import { intValue, modifiersOf, sameNode, stringValue, type Attribute } from './syntax.js';
 
 /** An attribute use the declaring file did not know: name and constant arguments (null: not constant). */
 export interface AttributeUse {
@@ -101,7 +101,7 @@ function attributeFact(file: CsFile, decl: TypeDecl, base: string | undefined): 
     for (const p of ctor.childForFieldName('parameters')?.namedChildren ?? []) {
       const name = p.childForFieldName('name')?.text;
       if (!name) continue;
-      const def = p.namedChildren.find((c) => c !== p.childForFieldName('name') && c !== p.childForFieldName('type') && c.type !== 'attribute_list' && c.type !== 'modifier');
+      const def = p.namedChildren.find((c) => !sameNode(c, p.childForFieldName('name')) && !sameNode(c, p.childForFieldName('type')) && c.type !== 'attribute_list' && c.type !== 'modifier');
       fact.params.push({ name, ...(def ? { default: constantOf(def, (n) => file.constant(n, decl)) } : {}) });
       aliases.set(name, `{{arg:${name}}}`);
     }

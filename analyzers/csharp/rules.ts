@@ -16,7 +16,7 @@ import { endLineOf, lineOf, type SyntaxNode } from '../service/tree-sitter.js';
 import type { Constraint } from './annotations.js';
 import type { CsFile } from './scope.js';
 import { CONTROLLER_HELPERS, RESULT_CLASSES, RESULTS_FACTORIES, statusOf } from './statuses.js';
-import { compact, identifierOf, literalString } from './syntax.js';
+import { compact, identifierOf, literalString, sameNode } from './syntax.js';
 
 export interface RuleSink {
   readonly rules: Rule[];
@@ -113,10 +113,10 @@ export function extractCodeRules(file: CsFile, sink: RuleSink, isHandler: (node:
     const conds: string[] = [];
     let child = node;
     for (let p = node.parent; p && !FUNCTION_NODES.includes(p.type); child = p, p = p.parent) {
-      if (p === stopAt) continue;
+      if (sameNode(p, stopAt)) continue;
       if (p.type === 'if_statement') {
         const cond = p.childForFieldName('condition');
-        if (!cond || child === cond) continue;
+        if (!cond || sameNode(child, cond)) continue;
         const inElse = p.childForFieldName('alternative')?.id === child.id;
         conds.unshift(inElse ? `not (${compact(cond)})` : compact(cond));
       } else if (p.type === 'switch_section') {
@@ -224,7 +224,7 @@ export function extractCodeRules(file: CsFile, sink: RuleSink, isHandler: (node:
   const calculationOfDeclarator = (node: SyntaxNode): void => {
     const name = node.childForFieldName('name');
     const value = node.namedChildren[node.namedChildren.length - 1];
-    if (!name || !value || value === name || !isCalculation(value) || isConstruction(value) || counterLike(name.text) || textLike(name.text)) return;
+    if (!name || !value || sameNode(value, name) || !isCalculation(value) || isConstruction(value) || counterLike(name.text) || textLike(name.text)) return;
     const stmt = node.parent?.parent?.type === 'local_declaration_statement' || node.parent?.parent?.type === 'field_declaration' ? node.parent.parent : node;
     addCalculation(stmt, name.text, `${name.text} = ${compact(value)}`, [name, value]);
   };
@@ -264,7 +264,7 @@ export function extractCodeRules(file: CsFile, sink: RuleSink, isHandler: (node:
       for (const section of node.childForFieldName('body')?.namedChildren ?? []) {
         if (section.type !== 'switch_section') continue;
         const labels = section.namedChildren.filter((c) => /pattern$/.test(c.type) || c.type === 'default_switch_label' || c.type === 'when_clause');
-        const body = section.namedChildren.filter((c) => !labels.includes(c));
+        const body = section.namedChildren.filter((c) => !labels.some((l) => sameNode(l, c)));
         const labelText = labels.length ? labels.map(compact).join(' or ') : 'default';
         constants += labels.filter(isEnumLikeLabel).length;
         const first = body.find((b) => b.type !== 'break_statement') ?? body[0];
@@ -473,7 +473,7 @@ function isCalculation(expr: SyntaxNode): boolean {
   if (ops.length === 1 && /^[+-]$/.test(ops[0]!.childForFieldName('operator')?.type ?? '') && ops[0]!.childForFieldName('right')?.text === '1') return false;
   // Arithmetic inside projections (`Select(g => new { ... })`) shapes a query result.
   const shaping = (b: SyntaxNode): boolean => {
-    for (let p = b.parent; p && p !== expr.parent; p = p.parent) if (p.type === 'anonymous_object_creation_expression' || (p.type === 'initializer_expression' && p.parent?.type !== 'array_creation_expression')) return true;
+    for (let p = b.parent; p && !sameNode(p, expr.parent); p = p.parent) if (p.type === 'anonymous_object_creation_expression' || (p.type === 'initializer_expression' && p.parent?.type !== 'array_creation_expression')) return true;
     return false;
   };
   if (ops.every(shaping)) return false;

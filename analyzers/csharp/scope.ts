@@ -6,7 +6,7 @@
  * per-file switches the run's `prepare` found (nullable context, string enums).
  */
 import type { SyntaxNode, Tree } from '../service/tree-sitter.js';
-import { attributesOf, identifierOf, lastNameNode, modifiersOf, stringValue, type Attribute } from './syntax.js';
+import { attributesOf, identifierOf, lastNameNode, modifiersOf, sameNode, stringValue, type Attribute } from './syntax.js';
 
 export type TypeKind = 'class' | 'record' | 'struct' | 'interface' | 'enum';
 
@@ -143,8 +143,8 @@ export function buildFile(path: string, text: string, tree: Tree, options: Cshar
     for (const v of vd?.namedChildren ?? []) {
       if (v.type !== 'variable_declarator') continue;
       const name = v.childForFieldName('name')?.text;
-      const value = v.namedChildren.filter((c) => c.type !== 'identifier' || c !== v.childForFieldName('name')).pop();
-      if (!name || !value || value === v.childForFieldName('name')) continue;
+      const value = v.namedChildren.filter((c) => !sameNode(c, v.childForFieldName('name'))).pop();
+      if (!name || !value) continue;
       const names = [name];
       if (owner) {
         names.push(`${owner.name}.${name}`);

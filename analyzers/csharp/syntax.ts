@@ -41,7 +41,7 @@ export function attributesOf(node: SyntaxNode | null | undefined): Attribute[] {
       for (const arg of args?.namedChildren ?? []) {
         if (arg.type !== 'attribute_argument') continue;
         const argName = arg.childForFieldName('name');
-        const value = arg.namedChildren.filter((c) => c !== argName && c.type !== 'name_colon' && c.type !== 'name_equals').pop();
+        const value = arg.namedChildren.filter((c) => !sameNode(c, argName) && c.type !== 'name_colon' && c.type !== 'name_equals').pop();
         if (!value) continue;
         const colon = arg.namedChildren.find((c) => c.type === 'name_colon');
         if (argName) named.set(argName.text, value);
@@ -60,6 +60,14 @@ export function findAttribute(attrs: readonly Attribute[], ...names: string[]): 
 
 export function hasAttribute(attrs: readonly Attribute[], ...names: string[]): boolean {
   return attrs.some((a) => names.includes(a.name));
+}
+
+/**
+ * Whether two nodes are the same node. The binding creates a new object for each access, so
+ * nodes are compared by id, never with `===`.
+ */
+export function sameNode(a: SyntaxNode | null | undefined, b: SyntaxNode | null | undefined): boolean {
+  return !!a && !!b && a.id === b.id;
 }
 
 /** The right-most simple name of a (qualified, generic, alias-qualified) name node. */

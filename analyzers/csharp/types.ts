@@ -17,7 +17,7 @@ import { evidenceOf, type SyntaxNode } from '../service/tree-sitter.js';
 import type { ParamLocation } from '../service/facts.js';
 import { applyKeywords, readAnnotations } from './annotations.js';
 import type { CsFile, TypeDecl } from './scope.js';
-import { camelCase, docComment, findAttribute, hasAttribute, identifierOf, intValue, literalString, modifiersOf, attributesOf, type Attribute } from './syntax.js';
+import { camelCase, docComment, findAttribute, hasAttribute, identifierOf, intValue, literalString, modifiersOf, attributesOf, sameNode, type Attribute } from './syntax.js';
 import type { RuleSink } from './rules.js';
 
 /** Where a type is written: the file and the type declaration around it (nested names, type parameters). */
@@ -192,7 +192,7 @@ function membersOf(decl: TypeDecl): Member[] {
       const name = p.childForFieldName('name')?.text;
       if (!name) continue;
       const attrs = attributesOf(p).filter((a) => a.target === '' || a.target === 'property');
-      const value = p.namedChildren.find((c) => c !== p.childForFieldName('name') && c !== p.childForFieldName('type') && c.type !== 'attribute_list' && c.type !== 'modifier');
+      const value = p.namedChildren.find((c) => !sameNode(c, p.childForFieldName('name')) && !sameNode(c, p.childForFieldName('type')) && c.type !== 'attribute_list' && c.type !== 'modifier');
       out.push({ declared: name, type: p.childForFieldName('type'), attrs, node: p, hasDefault: !!value, ...(value ? { defaultNode: value } : {}), requiredModifier: false });
     }
   }

@@ -26,6 +26,13 @@ interface Entry {
   diagnostics: Diagnostic[];
 }
 
+interface ResolvedType {
+  entry: Entry;
+  type: TypeFact;
+  /** Another type has the same name and a different schema. */
+  ambiguous?: boolean;
+}
+
 interface RouterNode {
   key: string;
   entry: Entry;
@@ -96,12 +103,21 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
     return named.find((n) => dirname(n.entry.path) === dir) ?? named[0];
   };
 
-  const resolveType = (name: string, from: Entry): { entry: Entry; type: TypeFact } | undefined => {
+  // Types of the same name with different schemas (same-named DTOs in two packages/namespaces).
+  const ambiguousNames = new Map<string, boolean>();
+  const resolveType = (name: string, from: Entry): ResolvedType | undefined => {
     const all = types.get(name);
     if (!all || all.length === 0) return undefined;
     if (all.length === 1) return all[0];
     const dir = dirname(from.path);
-    return all.find((t) => t.entry === from) ?? all.find((t) => dirname(t.entry.path) === dir) ?? all[0];
+    const found = all.find((t) => t.entry === from) ?? all.find((t) => dirname(t.entry.path) === dir) ?? all[0]!;
+    let ambiguous = ambiguousNames.get(name);
+    if (ambiguous === undefined) {
+      const first = JSON.stringify(all[0]!.type.schema);
+      ambiguous = all.some((t) => JSON.stringify(t.type.schema) !== first);
+      ambiguousNames.set(name, ambiguous);
+    }
+    return ambiguous ? { ...found, ambiguous } : found;
   };
 
   const constant = (name: string, from: Entry): string | undefined => {
@@ -276,7 +292,7 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
     const file = out[entry.index]!;
     const rulesById = new Map(file.rules.map((r) => [r.id, r]));
     for (const t of entry.facts.types ?? []) {
-      const targets = [...new Set(typeRuleTargets.get(t.name) ?? [])];
+      const targets = [...new Set([...(typeRuleTargets.get(t.name) ?? []), ...((t.qualified && typeRuleTargets.get(t.qualified)) || [])])];
       if (targets.length !== 1) continue;
       for (const id of t.ruleIds ?? []) {
         const rule = rulesById.get(id);
@@ -303,34 +319,37 @@ function buildOperation(
   path: string,
   chain: Chain,
   entry: Entry,
-  resolveType: (name: string, from: Entry) => { entry: Entry; type: TypeFact } | undefined,
+  resolveType: (name: string, from: Entry) => ResolvedType | undefined,
   operationId: string,
 ): Operation {
   const schemas: Record<string, Schema> = {};
   const notes: string[] = [...(route.notes ?? [])];
-  // Resolves named types into `schemas` (closure); unknown names become an open object that says so.
-  const resolveSchema = (schema: Schema): Schema => {
-    const pending = [...refsIn(schema)];
-    const missing = new Set<string>();
-    const done = new Set<string>();
-    while (pending.length > 0) {
-      const name = pending.pop()!;
-      if (done.has(name)) continue;
-      done.add(name);
-      const found = resolveType(name, entry);
-      if (!found) {
-        missing.add(name);
-        continue;
-      }
-      schemas[name] = { ...found.type.schema, 'x-ficus-evidence': [found.type.evidence] } as unknown as Schema;
-      for (const r of refsIn(found.type.schema)) if (!done.has(r)) pending.push(r);
+  // Resolves named types into `schemas` (closure), each type's own references from its own file;
+  // unknown names become an open object that says so. A name that two different types share is
+  // written under the qualified name of the one meant (`Articles.Create.Command`, `Users.Create.Command`).
+  const keys = new Map<string, string | null>();
+  const keyOf = (name: string, from: Entry): string | null => {
+    const memo = `${from.path}\u0000${name}`;
+    if (keys.has(memo)) return keys.get(memo)!;
+    const found = resolveType(name, from);
+    if (!found) {
+      keys.set(memo, null);
+      return null;
     }
-    if (missing.size === 0) return schema;
-    const replace = (s: Schema): Schema =>
-      mapRefs(s, (name) => (missing.has(name) ? ({ type: 'object', description: `${name} (type not found in the analyzed sources)` } as Schema) : ({ $ref: `#/components/schemas/${name}` } as Schema)));
-    for (const name of Object.keys(schemas)) schemas[name] = replace(schemas[name]!);
-    return replace(schema);
+    const key = found.ambiguous && found.type.qualified ? found.type.qualified : name;
+    keys.set(memo, key);
+    if (!(key in schemas)) {
+      schemas[key] = {} as Schema;
+      schemas[key] = { ...withKeys(found.type.schema, found.entry), 'x-ficus-evidence': [found.type.evidence] } as unknown as Schema;
+    }
+    return key;
   };
+  const withKeys = (schema: Schema, from: Entry): Schema =>
+    mapRefs(schema, (name) => {
+      const key = keyOf(name, from);
+      return key === null ? ({ type: 'object', description: `${name} (type not found in the analyzed sources)` } as Schema) : ({ $ref: `#/components/schemas/${key}` } as Schema);
+    });
+  const resolveSchema = (schema: Schema): Schema => withKeys(schema, entry);
 
   // Parameters: declared ones, properties of parameter objects, then any template name left.
   const params: OpenAPIV3_1.ParameterObject[] = [];
