@@ -20,6 +20,8 @@ import type { Diagnostic } from '../model.js';
 import type { HttpMethod, ParamFact, RouteFact, RouterFact, SymbolRef } from '../service/facts.js';
 import { normalizePath } from '../service/paths.js';
 import { evidenceOf, lineOf, type SyntaxNode } from '../service/tree-sitter.js';
+import { thrownWithoutStatus } from './exceptions.js';
+import type { CsRouteFact } from './handler-refs.js';
 import { apiVersionParam } from './minimal-apis.js';
 import { bindParameters, templateParamNames, type BindingStyle } from './parameters.js';
 import { attributeUse, NON_ROUTE_ATTRIBUTES, type RouterWithUses, type RouteWithUses } from './route-attributes.js';
@@ -308,7 +310,7 @@ interface RouteInput {
   rules: RuleSink;
 }
 
-function buildRoute(file: CsFile, decl: TypeDecl, m: SyntaxNode, attrs: Attribute[], input: RouteInput): RouteFact {
+function buildRoute(file: CsFile, decl: TypeDecl, m: SyntaxNode, attrs: Attribute[], input: RouteInput): CsRouteFact {
   const methodName = m.childForFieldName('name')?.text ?? input.action;
   const handler = handlerName(decl, m);
   const scope = { file, from: decl, typeParams: new Set([...decl.typeParams, ...(m.childForFieldName('type_parameters')?.namedChildren ?? []).map((p) => p.text)]) };
@@ -330,6 +332,7 @@ function buildRoute(file: CsFile, decl: TypeDecl, m: SyntaxNode, attrs: Attribut
   const extra = [...declaredResponses(decl.attrs, scope, file.path), ...declaredResponses(attrs, scope, file.path)];
   const responses = handlerResponses({ path: file.path, body: m.childForFieldName('body'), declared: declaredType, extra, scope });
   const summary = doc.summary;
+  const throws = thrownWithoutStatus(file.path, m.childForFieldName('body'));
   const notes = [...bound.notes];
   if (hasAttribute(attrs, 'SwaggerIgnore') || hasAttribute(decl.attrs, 'SwaggerIgnore') || /IgnoreApi\s*=\s*true/.test(findAttribute([...attrs, ...decl.attrs], 'ApiExplorerSettings')?.node.text ?? '')) {
     notes.push('served, but left out of the published API description ([SwaggerIgnore] / [ApiExplorerSettings(IgnoreApi = true)])');
@@ -348,6 +351,7 @@ function buildRoute(file: CsFile, decl: TypeDecl, m: SyntaxNode, attrs: Attribut
     evidence: evidenceOf(file.path, m),
     ruleIds: bound.ruleIds,
     ...(notes.length ? { notes } : {}),
+    ...(throws.length ? { throws } : {}),
     tags: [decl.simple.replace(/Controller$/, '')],
   };
 }

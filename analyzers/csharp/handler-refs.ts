@@ -14,6 +14,7 @@ import { evidenceOf, type SyntaxNode } from '../service/tree-sitter.js';
 import { bindParameters } from './parameters.js';
 import { declaredResponses, declaredResult, handlerResponses } from './responses.js';
 import { createRuleSink, type RuleSink } from './rules.js';
+import { thrownWithoutStatus, type ExceptionFacts, type Thrown } from './exceptions.js';
 import type { AttributeFact } from './route-attributes.js';
 import type { CsFile } from './scope.js';
 import { attributesOf, docComment, modifiersOf } from './syntax.js';
@@ -38,15 +39,17 @@ export interface HandlerFact {
   /** Binding for GET/DELETE, when it differs (a complex parameter is read from the query). */
   read?: Binding;
   responses: ResponseFact[];
+  /** Exceptions thrown without a status, for `exceptions.ts`. */
+  throws?: Thrown[];
   ruleIds: string[];
   summary?: string;
   description?: string;
   evidence: Evidence;
 }
 
-export type CsRouteFact = RouteFact & { handlerRef?: HandlerRef };
+export type CsRouteFact = RouteFact & { handlerRef?: HandlerRef; throws?: Thrown[] };
 /** The C# facts: the frame's, plus what the C#-specific steps around the link resolve across files. */
-export type CsFacts = Omit<ServiceFacts, 'routes'> & { routes: CsRouteFact[]; handlers?: Record<string, HandlerFact>; attributes?: Record<string, AttributeFact> };
+export type CsFacts = Omit<ServiceFacts, 'routes'> & { routes: CsRouteFact[]; handlers?: Record<string, HandlerFact>; attributes?: Record<string, AttributeFact>; exceptions?: ExceptionFacts };
 
 const RESULT_TYPES = /\b(IResult|Results|Ok|Created|CreatedAtRoute|Accepted|NoContent|NotFound|BadRequest|Conflict|ValidationProblem|UnprocessableEntity|ProblemHttpResult|JsonHttpResult|FileContentHttpResult|FileStreamHttpResult|UnauthorizedHttpResult|ForbidHttpResult|RedirectHttpResult)\b/;
 const HANDLER_CLASSES = /(Handlers?|Endpoints?|Api|Apis|Routes|Module|Feature|Features)$/;
@@ -82,11 +85,13 @@ export function extractHandlerCandidates(file: CsFile, rules: RuleSink, used: Re
         scope,
         minimal: true,
       });
+      const throws = thrownWithoutStatus(file.path, m.childForFieldName('body'));
       const differs = JSON.stringify({ p: read.params, b: read.body }) !== JSON.stringify({ p: write.params, b: write.body });
       facts[name] = {
         write: { params: write.params, ...(write.body ? { body: write.body } : {}) },
         ...(differs ? { read: { params: read.params, ...(read.body ? { body: read.body } : {}) } } : {}),
         responses,
+        ...(throws.length ? { throws } : {}),
         ruleIds: [...write.ruleIds],
         ...(doc.summary ? { summary: doc.summary } : {}),
         ...(doc.remarks ? { description: doc.remarks } : {}),
@@ -154,6 +159,7 @@ function mergeHandler(route: CsRouteFact, fact: HandlerFact): CsRouteFact {
     params,
     ...(body ? { body } : {}),
     responses: [...route.responses, ...fact.responses],
+    ...(fact.throws ? { throws: [...(route.throws ?? []), ...fact.throws] } : {}),
     ...((route.summary ?? fact.summary) ? { summary: route.summary ?? fact.summary } : {}),
     ...((route.description ?? fact.description) ? { description: route.description ?? fact.description } : {}),
     ...(notes.length ? { notes } : {}),

@@ -18,6 +18,7 @@ import { emptyFacts } from '../service/facts.js';
 import { createServiceFrontend, type ExtractInput, type Extracted, type ServiceFrontend } from '../service/frontend.js';
 import type { SyntaxNode } from '../service/tree-sitter.js';
 import { extractControllers } from './controllers.js';
+import { extractExceptionFacts, resolveThrownExceptions } from './exceptions.js';
 import { extractFluentValidation } from './fluent-validation.js';
 import { extractHandlerCandidates, linkWithHandlers, type CsFacts } from './handler-refs.js';
 import { extractMinimalApis } from './minimal-apis.js';
@@ -72,6 +73,8 @@ export function extractCsharp(input: ExtractInput): Extracted {
   facts.mounts = minimal.mounts;
   const handlers = [...controllers.handlers, ...minimal.handlers];
   extractFluentValidation(file, sink, facts.types);
+  const exceptions = extractExceptionFacts(file);
+  if (exceptions) facts.exceptions = exceptions;
   const attributes = extractAttributeFacts(file);
   if (Object.keys(attributes).length) facts.attributes = attributes;
   const candidates = extractHandlerCandidates(file, sink, new Set(handlers.map((h) => h.id)));
@@ -114,5 +117,5 @@ const frame = createServiceFrontend({
 /** The C# frontend: the frame's, with application route attributes and minimal-API handlers resolved across files around its link step. */
 export const csharpFrontend: ServiceFrontend = {
   ...frame,
-  link: (files, context) => linkWithHandlers(resolveRouteAttributes(files), context, frame.link),
+  link: (files, context) => linkWithHandlers(resolveRouteAttributes(files), context, (merged) => frame.link(resolveThrownExceptions(merged), context)),
 };

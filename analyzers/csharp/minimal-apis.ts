@@ -18,6 +18,7 @@ import type { BodyFact, HttpMethod, MountFact, ParamFact, ResponseFact, RouterFa
 import type { CsRouteFact } from './handler-refs.js';
 import { normalizePath } from '../service/paths.js';
 import { evidenceOf, type SyntaxNode } from '../service/tree-sitter.js';
+import { thrownWithoutStatus } from './exceptions.js';
 import { bindParameters, templateParamNames } from './parameters.js';
 import { declaredResponses, declaredResult, handlerResponses } from './responses.js';
 import type { RuleSink } from './rules.js';
@@ -264,6 +265,8 @@ export function extractMinimalApis(file: CsFile, rules: RuleSink, diagnostics: D
       ...(notes.length ? { notes } : {}),
       ...(conventions.tags.length ? { tags: conventions.tags } : {}),
     };
+    const throws = handler.node ? thrownWithoutStatus(path, handler.body) : [];
+    if (throws.length) route.throws = throws;
     if (!handler.node && handler.name) route.handlerRef = { name: handler.name, templateNames: Object.fromEntries(templateParamNames(templates)) };
     out.routes.push(route);
     out.handlers.push(handler.node ?? call);

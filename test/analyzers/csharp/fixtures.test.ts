@@ -16,6 +16,7 @@ const cases: { name: string; idioms: string }[] = [
   { name: 'versioning', idioms: 'Asp.Versioning query api-version (NewVersionedApi/HasApiVersion, [ApiVersion]) or {version:apiVersion} in the URL, [AsParameters] with services and [FromHeader] properties' },
   { name: 'webapi2', idioms: 'Web API 2 RoutePrefix + Route, verbs from method names, [FromUri], constants in routes, HttpResponseMessage' },
   { name: 'validation', idioms: 'FluentValidation, DataAnnotations, guard clauses, calculations, decisions' },
+  { name: 'exceptions', idioms: 'thrown exceptions as responses: status passed to the base class, middleware switch and catch mappings' },
   { name: 'conventional', idioms: 'conventional routing: a diagnostic, no invented operation' },
   { name: 'no-routes', idioms: 'no routes: no operation and the info diagnostic' },
   { name: 'broken', idioms: 'syntax errors: a diagnostic with lines, the rest still analyzed' },
