@@ -75,8 +75,8 @@ export function readAnnotations(attrs: readonly Attribute[], subject: string, sh
       case 'MinLength': {
         const min = numberValue(p0);
         if (min === undefined) break;
-        if (shape === 'array') add(a, `${subject} must have at least ${min} items`, { minItems: min });
-        else add(a, `${subject} must be at least ${min} characters long`, { minLength: min });
+        if (shape === 'array') add(a, `${subject} must have at least ${min} item${min === 1 ? '' : 's'}`, { minItems: min });
+        else add(a, `${subject} must be at least ${min} character${min === 1 ? '' : 's'} long`, { minLength: min });
         break;
       }
       case 'Length': {
