@@ -174,6 +174,14 @@ function extractController(file: CsFile, decl: TypeDecl, rules: RuleSink, diagno
     }
     const hasPrefix = prefixes.length > 0 || classUses.length > 0;
     if (selectors.length === 0) {
+      if (prefixes.length === 0 && classUses.length > 0 && ownBases.length === 0 && !abstract) {
+        // Whether the class attribute is a route is known only across files: a marker (no methods)
+        // the attribute step reports as unrouted when it is not one.
+        const marker: RouteWithUses = { router: router.id, methods: [], paths: [''], handler: handlerName(decl, m), params: [], responses: [], evidence: evidenceOf(path, m), ruleIds: [], needsPrefix: true };
+        out.routes.push(marker);
+        out.handlers.push(m);
+        continue;
+      }
       if (hasPrefix && !classTemplates.some((t) => /\[action\]/i.test(t)) && !webApi2) anyVerb.push(methodName);
       else if (prefixes.length > 0 && webApi2) selectors.push({ methods: [webApiVerb(methodName)], template: undefined });
       else if (classTemplates.some((t) => /\[action\]/i.test(t))) anyVerb.push(methodName);
@@ -210,6 +218,7 @@ function extractController(file: CsFile, decl: TypeDecl, rules: RuleSink, diagno
         rules,
       });
       if (classTemplates.some((t) => /\[action\]/i.test(t))) route.tokens = { action };
+      if (sel.template === undefined && prefixes.length === 0 && ownBases.length === 0 && classUses.length > 0 && !abstract) (route as RouteWithUses).needsPrefix = true;
       // Asp.Versioning with the default query string reader, unless the version is in the URL.
       const versionAttrs = [...decl.attrs, ...attrs].filter((a) => a.name === 'ApiVersion' || a.name === 'MapToApiVersion');
       if (versionAttrs.length && !templates.some((t) => /\{version:apiVersion\}/i.test(t))) {

@@ -37,7 +37,7 @@ export interface Extracted {
 const MAP_VERBS: Record<string, HttpMethod[]> = { MapGet: ['get'], MapPost: ['post'], MapPut: ['put'], MapDelete: ['delete'], MapPatch: ['patch'] };
 const BUILDER_TYPES = /^(IEndpointRouteBuilder|WebApplication|RouteGroupBuilder|IVersionedEndpointRouteBuilder|IApplicationBuilder)$/;
 /** Framework and library `Map*` extension methods that are not the application's own endpoint groups. */
-const FRAMEWORK_MAPS = /^(Map|MapGet|MapPost|MapPut|MapDelete|MapPatch|MapMethods|MapGroup|MapControllers|MapControllerRoute|MapDefaultControllerRoute|MapAreaControllerRoute|MapRazorPages|MapBlazorHub|MapFallback\w*|MapHub|MapHealthChecks|MapGrpcService|MapGrpcReflectionService|MapOpenApi|MapSwagger|MapScalarApiReference|MapIdentityApi|MapStaticAssets|MapRazorComponents|MapReverseProxy|MapWhen|MapConnectionHandler|MapDynamicControllerRoute|MapDynamicPageRoute|MapFallbackToFile|MapMetrics|MapPrometheusScrapingEndpoint|MapGraphQL\w*|MapMcp|MapHttpRoute|MapRoute|MapAdditionalIdentityEndpoints|MapDefaultEndpoints)$/;
+const FRAMEWORK_MAPS = /^(Map|MapGet|MapPost|MapPut|MapDelete|MapPatch|MapMethods|MapGroup|MapControllers|MapControllerRoute|MapDefaultControllerRoute|MapAreaControllerRoute|MapRazorPages|MapBlazorHub|MapFallback\w*|MapHub|MapHealthChecks|MapGrpcService|MapGrpcReflectionService|MapOpenApi|MapSwagger|MapScalarApiReference|MapIdentityApi|MapStaticAssets|MapRazorComponents|MapReverseProxy|MapWhen|MapConnectionHandler|MapDynamicControllerRoute|MapDynamicPageRoute|MapFallbackToFile|MapMetrics|MapPrometheusScrapingEndpoint|MapGraphQL\w*|MapMcp|MapHttpRoute|MapRoute|MapAdditionalIdentityEndpoints|MapDefaultEndpoints|MapForwarder|MapGrpcHealthChecksService|MapHangfireDashboard\w*|MapCarter|MapFastEndpoints|MapWolverineEndpoints|MapBlazorHub|MapNotFound|MapShortCircuit)$/;
 
 interface Scope {
   /** Variables holding a builder, by name → router id. */
@@ -212,8 +212,12 @@ export function extractMinimalApis(file: CsFile, rules: RuleSink, diagnostics: D
         .filter((v): v is HttpMethod => ['get', 'post', 'put', 'patch', 'delete'].includes(v));
       handlerArg = args[2];
     }
-    if (pattern === undefined || methods.length === 0) {
-      diagnostics.push({ path, line: call.startPosition.row + 1, severity: 'warning', message: `${name} with a route pattern or methods that are not constant (${compact(args[0] ?? call).slice(0, 60)}); not written` });
+    if (pattern === undefined) {
+      diagnostics.push({ path, line: call.startPosition.row + 1, severity: 'warning', message: `${name} with a route pattern that is not a constant (${compact(args[0] ?? call).slice(0, 60)}); not written` });
+      return;
+    }
+    if (methods.length === 0) {
+      diagnostics.push({ path, line: call.startPosition.row + 1, severity: 'info', message: `${name} ${pattern} serves only methods the OpenAPI output does not hold (${compact(args[1] ?? call).slice(0, 60)}: HEAD, OPTIONS, TRACE) or methods that are not constants; not written` });
       return;
     }
     const normalized = normalizePath(pattern, 'brace');

@@ -42,7 +42,12 @@ export interface AttributeFact {
 }
 
 export type RouterWithUses = RouterFact & { attributeUses?: AttributeUse[] };
-export type RouteWithUses = RouteFact & { attributeUses?: AttributeUse[]; action?: string };
+export type RouteWithUses = RouteFact & {
+  attributeUses?: AttributeUse[];
+  action?: string;
+  /** Has no template of its own and its controller's prefix comes only from an attribute use: dropped when that does not resolve. */
+  needsPrefix?: boolean;
+};
 
 const FRAMEWORK_VERBS: Record<string, HttpMethod> = { HttpGet: 'get', HttpPost: 'post', HttpPut: 'put', HttpDelete: 'delete', HttpPatch: 'patch' };
 const ROUTE_INTERFACES = /^(IRouteTemplateProvider|IActionHttpMethodProvider|IHttpMethodMetadata)$/;
@@ -193,9 +198,10 @@ export function resolveRouteAttributes(files: readonly FileAnalysis[]): FileAnal
   for (const f of files) for (const [name, fact] of Object.entries((f.facts as CsFacts | undefined)?.attributes ?? {})) if (!facts.has(name)) facts.set(name, fact);
   return files.map((f) => {
     const cs = f.facts as (Omit<CsFacts, 'routers' | 'routes'> & { routers: RouterWithUses[]; routes: RouteWithUses[] }) | undefined;
-    if (!cs || (!cs.routers.some((r) => r.attributeUses) && !cs.routes.some((r) => r.attributeUses))) return f;
+    if (!cs || (!cs.routers.some((r) => r.attributeUses) && !cs.routes.some((r) => r.attributeUses || r.needsPrefix))) return f;
     const diagnostics = [...f.diagnostics];
     const prefixParams = new Map<string, ParamFact[]>();
+    const unresolved = new Set<string>();
     const routers = cs.routers.map((r) => {
       if (!r.attributeUses) return r;
       const { attributeUses, ...rest } = r;
@@ -206,15 +212,26 @@ export function resolveRouteAttributes(files: readonly FileAnalysis[]): FileAnal
         prefixParams.set(r.id, n.params.map((p) => ({ name: p.name, in: 'path', required: true, schema: p.schema })));
         return { ...rest, prefixes: [...rest.prefixes, n.path] };
       }
+      unresolved.add(r.id);
       return rest;
     });
     const routes: RouteFact[] = [];
+    const unrouted = new Map<string, { line: number; names: string[] }>();
     for (const route of cs.routes) {
-      if (!route.attributeUses) {
-        routes.push(withPrefixParams(route, prefixParams.get(route.router)));
+      if (route.needsPrefix && unresolved.has(route.router)) {
+        // `[SecurityHeaders] class AccountController : Controller` with `[HttpGet] Login()`: conventional routing after all.
+        const router = route.router;
+        const entry = unrouted.get(router) ?? { line: cs.routers.find((r) => r.id === router)?.evidence.startLine ?? route.evidence.startLine, names: [] };
+        entry.names.push(route.handler.split('.').pop()!.replace(/\(.*$/, ''));
+        unrouted.set(router, entry);
         continue;
       }
-      const { attributeUses, action, ...rest } = route;
+      const { needsPrefix: _needsPrefix, ...plain } = route;
+      if (!plain.attributeUses) {
+        routes.push(withPrefixParams(plain, prefixParams.get(route.router)));
+        continue;
+      }
+      const { attributeUses, action, ...rest } = plain;
       let resolved = false;
       for (const use of attributeUses) {
         const v = evaluate(use, facts);
@@ -238,6 +255,15 @@ export function resolveRouteAttributes(files: readonly FileAnalysis[]): FileAnal
           message: `${route.handler}: attribute${attributeUses.length > 1 ? 's' : ''} ${attributeUses.map((u) => `[${u.name}]`).join(', ')} not found among the analyzed route attributes, and no other route; no operation is written for it`,
         });
       }
+    }
+    for (const [router, { line, names }] of unrouted) {
+      const list = [...new Set(names)];
+      diagnostics.push({
+        path: f.source.path,
+        line,
+        severity: 'warning',
+        message: `${router}: action${list.length > 1 ? 's' : ''} ${list.join(', ')} ha${list.length > 1 ? 've' : 's'} no route template (no [Route] on the controller, its attributes are not route attributes); conventional routing (MapControllerRoute, MapRoute) is not analyzed, so no operation is written for ${list.length > 1 ? 'them' : 'it'}`,
+      });
     }
     return { ...f, diagnostics, facts: { ...cs, routers, routes } };
   });

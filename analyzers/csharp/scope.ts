@@ -154,6 +154,10 @@ export function buildFile(path: string, text: string, tree: Tree, options: Cshar
     }
   };
   visit(root, '', undefined);
+  // `const string Header = "x";` inside methods and lambdas: by simple name, after the fields.
+  for (const stmt of root.descendantsOfType('local_declaration_statement')) {
+    if (stmt.parent?.type !== 'global_statement' && modifiersOf(stmt).has('const')) collectConstants(stmt, undefined);
+  }
 
   const typeByName = new Map(types.map((t) => [t.name, t]));
   const constants: Record<string, string> = {};

@@ -18,6 +18,7 @@ const cases: { name: string; idioms: string }[] = [
   { name: 'validation', idioms: 'FluentValidation, DataAnnotations, guard clauses, calculations, decisions' },
   { name: 'exceptions', idioms: 'thrown exceptions as responses: status passed to the base class, middleware switch and catch mappings' },
   { name: 'binding', idioms: 'IFormFile/[FromForm] multipart, [FromRoute(Name)], [FromHeader], [Required] query, MapPatch, Produces<T>/ProducesProblem/ProducesValidationProblem, records with bodies, Dictionary, arrays, [JsonProperty], MinLength/MaxLength/Url' },
+  { name: 'route-attributes', idioms: 'route attributes the application declares (IRouteTemplateProvider, HttpPutAttribute subclasses, chained constructors) used across files, inherited by generic base controllers, [NonAction] overrides; a filter attribute is no route' },
   { name: 'conventional', idioms: 'conventional routing: a diagnostic, no invented operation' },
   { name: 'no-routes', idioms: 'no routes: no operation and the info diagnostic' },
   { name: 'broken', idioms: 'syntax errors: a diagnostic with lines, the rest still analyzed' },
