@@ -103,7 +103,7 @@ function extractController(file: CsFile, decl: TypeDecl, rules: RuleSink, diagno
   });
   const controllerName = decl.simple.replace(/Controller$/, '') || decl.simple;
   const area = literalString(findAttribute(decl.attrs, 'Area')?.positional[0]);
-  const tokens: Record<string, string> = { controller: controllerName, ...(area ? { area } : {}) };
+  const tokens: Record<string, string> = { controller: controllerName, ...(area ? { area } : {}), ...typeArgumentTokens(file, decl) };
   const abstract = decl.modifiers.has('abstract') || decl.typeParams.length > 0;
   const ownBases: SymbolRef[] = bases.filter((b) => !FRAMEWORK_BASES.has(b) && !/^I[A-Z]/.test(b)).map((name) => ({ name: file.resolveTypeName(name, decl.outer) }));
   // Route attributes the application declares itself (`[V3ApiController]`): resolved across files before the link.
@@ -256,6 +256,32 @@ function handlerName(decl: TypeDecl, m: SyntaxNode): string {
   return `${decl.name}.${m.childForFieldName('name')?.text ?? ''}(${params.join(', ')})`;
 }
 
+/** The link-step token for the i-th type parameter of a generic controller. */
+function typeToken(className: string, index: number): string {
+  return `{{token:type:${className}:${index}}}`;
+}
+
+/**
+ * What `class TagsController : RestController<TagResource>` says about its base's type
+ * parameters: `type:RestController:0` → `TagResource` (or, from a generic class, its own parameter's token).
+ */
+function typeArgumentTokens(file: CsFile, decl: TypeDecl): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const base of decl.bases) {
+    const g = base.type === 'qualified_name' ? base.childForFieldName('name') : base;
+    if (g?.type !== 'generic_name') continue;
+    const baseName = file.resolveTypeName(simpleTypeName(base), decl.outer);
+    const args = g.namedChildren.find((c) => c.type === 'type_argument_list')?.namedChildren ?? [];
+    args.forEach((arg, i) => {
+      if (arg.type !== 'identifier' && arg.type !== 'qualified_name') return;
+      const own = decl.typeParams.indexOf(arg.text);
+      if (own >= 0) out[`type:${baseName}:${i}`] = typeToken(decl.name, own);
+      else if (/^[A-Z]/.test(simpleTypeName(arg)) && !/^(String|Int32|Int64|Guid|DateTime|Object|Boolean|Decimal|Double)$/.test(simpleTypeName(arg))) out[`type:${baseName}:${i}`] = file.resolveTypeName(arg.text, decl.outer);
+    });
+  }
+  return out;
+}
+
 function webApiVerb(methodName: string): HttpMethod {
   const m = WEBAPI_NAME_VERB.exec(methodName);
   return (m ? m[1]!.toLowerCase() : 'post') as HttpMethod;
@@ -322,7 +348,12 @@ interface RouteInput {
 function buildRoute(file: CsFile, decl: TypeDecl, m: SyntaxNode, attrs: Attribute[], input: RouteInput): CsRouteFact {
   const methodName = m.childForFieldName('name')?.text ?? input.action;
   const handler = handlerName(decl, m);
-  const scope = { file, from: decl, typeParams: new Set([...decl.typeParams, ...(m.childForFieldName('type_parameters')?.namedChildren ?? []).map((p) => p.text)]) };
+  const scope = {
+    file,
+    from: decl,
+    typeParams: new Set([...decl.typeParams, ...(m.childForFieldName('type_parameters')?.namedChildren ?? []).map((p) => p.text)]),
+    typeParamRefs: new Map(decl.typeParams.map((t, i) => [t, typeToken(decl.name, i)])),
+  };
   const doc = docComment(m);
   const bound = bindParameters({
     parameters: m.childForFieldName('parameters'),

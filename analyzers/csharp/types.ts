@@ -26,6 +26,11 @@ export interface TypeScope {
   from?: TypeDecl;
   /** Type parameters in scope (`T` of `PagedList<T>`): any value. */
   typeParams?: ReadonlySet<string>;
+  /**
+   * Type parameters that stand for the type argument of the class inheriting them (a generic
+   * base controller's `TResource`): a reference to a link-step token (`{{token:type:Base:0}}`).
+   */
+  typeParamRefs?: ReadonlyMap<string, string>;
 }
 
 const ARRAY_TYPES = new Set([
@@ -112,6 +117,8 @@ function knownName(name: string): boolean {
 }
 
 function namedSchema(name: string, args: readonly SyntaxNode[], scope: TypeScope): Schema {
+  const token = scope.typeParamRefs?.get(name);
+  if (token) return typeRef(token);
   if (scope.typeParams?.has(name)) return {};
   if (name === 'Nullable' && args[0]) return nullable(typeSchema(args[0], scope));
   if (TRANSPARENT.has(name)) return args[0] ? typeSchema(args[0], scope) : {};

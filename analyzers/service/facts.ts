@@ -43,9 +43,10 @@ export interface RouterFact {
   /** Serves its routes only through the routers that inherit it (an abstract base controller). */
   abstract?: boolean;
   /**
-   * Values of `{{token:NAME}}` placeholders (NAME lower case) in the prefixes and paths this
+   * Values of `{{token:NAME}}` placeholders in the prefixes, paths and schemas of the routes this
    * router serves, its own and inherited ones: ASP.NET's `[controller]` is the concrete class's
-   * name, known only where the class is declared.
+   * name, and a generic base controller's `T` the type argument, both known only where the
+   * inheriting class is declared. A value may hold placeholders itself (a chain of generic bases).
    */
   tokens?: Record<string, string>;
 }

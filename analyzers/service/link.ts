@@ -242,9 +242,11 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
     return m;
   };
   // Emits a route (declared in `entry`) as served by `node`: its own router, or one inheriting it.
-  const emit = (route: RouteFact, entry: Entry, node: RouterNode | undefined): void => {
+  const emit = (declared: RouteFact, entry: Entry, node: RouterNode | undefined): void => {
     const file = out[(node?.entry ?? entry).index]!;
-    const tokens = tokensOf(node, route);
+    const tokens = tokensOf(node, declared);
+    // Tokens may also stand in schemas (a generic base's `T`, named by the router inheriting it).
+    const route = Object.keys(tokens).length > 0 && JSON.stringify(declared).includes('{{token:') ? (JSON.parse(substituteTokens(JSON.stringify(declared), tokens)) as RouteFact) : declared;
     const routeChains: Chain[] = node ? chainsOf(node, new Set()) : [{ prefix: '', via: [], mounted: true }];
     let first: string | undefined;
     for (const chain of routeChains) {
@@ -490,9 +492,15 @@ function handlerName(route: RouteFact): string {
   return route.handler.split('.').pop() ?? route.handler;
 }
 
-/** Replaces `{{token:NAME}}` placeholders; a token without a value leaves its name. */
+/** Replaces `{{token:NAME}}` placeholders (values may hold tokens themselves); a token without a value leaves its name. */
 function substituteTokens(text: string, tokens: Record<string, string>): string {
-  return text.replace(/\{\{token:([^}]+)\}\}/g, (_m, name: string) => tokens[name] ?? name);
+  let out = text;
+  for (let depth = 0; depth < 8 && out.includes('{{token:'); depth++) {
+    const next = out.replace(/\{\{token:([^}]+)\}\}/g, (_m, name: string) => tokens[name] ?? name);
+    if (next === out) break;
+    out = next;
+  }
+  return out;
 }
 
 function nameFor(route: RouteFact, method: string, several: boolean): string {

@@ -106,3 +106,24 @@ test('fromType expansion: binding names and locations, skipped services, base-cl
     ],
   );
 });
+
+test("a generic base's type parameter in schemas takes the type argument of the router inheriting it, through a chain of bases", () => {
+  const tokenRef = (name: string) => ({ $ref: `#/components/schemas/{{token:${name}}}` }) as never;
+  const base = file('base.cs', {
+    routers: [router('Rest', [], { abstract: true })],
+    routes: [route('Rest', 'put', '{id}', 'Rest.Update', { body: { schema: tokenRef('type:Rest:0') }, responses: [{ status: '200', schema: { type: 'array', items: tokenRef('type:Rest:0') } as never }] })],
+  });
+  const middle = file('middle.cs', {
+    routers: [router('RestWithEvents', [], { abstract: true, bases: [{ name: 'Rest' }], tokens: { 'type:Rest:0': '{{token:type:RestWithEvents:0}}' } })],
+  });
+  const tags = file('tags.cs', {
+    routers: [router('TagsController', ['tags'], { bases: [{ name: 'RestWithEvents' }], tokens: { 'type:RestWithEvents:0': 'TagResource' } })],
+    types: [{ name: 'TagResource', schema: { type: 'object', properties: { label: { type: 'string' } } }, evidence: ev('tags.cs', 9) }],
+  });
+  const out = linkServiceFiles([base, middle, tags], { language: 'x', frameworks: 'x' });
+  const [op] = out[2]!.operations;
+  assert.equal(`${op!.method} ${op!.path}`, 'put /tags/{id}');
+  assert.deepEqual(op!.requestSchema, { $ref: '#/components/schemas/TagResource' });
+  assert.deepEqual(op!.responseSchema, { type: 'array', items: { $ref: '#/components/schemas/TagResource' } });
+  assert.deepEqual(Object.keys(op!.schemas ?? {}), ['TagResource']);
+});
