@@ -303,6 +303,7 @@ function templateOf(a: Attribute, lookup: (n: string) => string | undefined): st
 function selectorsOf(attrs: readonly Attribute[], lookup: (n: string) => string | undefined): Selector[] {
   const templated: Selector[] = [];
   const bareVerbs: HttpMethod[] = [];
+  let bareName: string | undefined;
   const routes: { template: string; name?: string }[] = [];
   for (const a of attrs) {
     const verbs = VERBS[a.name];
@@ -310,7 +311,10 @@ function selectorsOf(attrs: readonly Attribute[], lookup: (n: string) => string 
       const template = templateOf(a, lookup);
       const name = literalString(a.named.get('Name'));
       if (template !== undefined) templated.push({ methods: [...verbs], template, ...(name ? { name } : {}) });
-      else bareVerbs.push(...verbs);
+      else {
+        bareVerbs.push(...verbs);
+        bareName ??= name;
+      }
     } else if (a.name === 'AcceptVerbs') {
       const methods = a.positional
         .flatMap((p) => (p.type === 'array_creation_expression' || p.type === 'implicit_array_creation_expression' ? p.descendantsOfType('string_literal') : [p]))
@@ -328,8 +332,8 @@ function selectorsOf(attrs: readonly Attribute[], lookup: (n: string) => string 
     }
   }
   const out = [...templated];
-  for (const r of routes) out.push({ methods: [...new Set(bareVerbs)], template: r.template, ...(r.name ? { name: r.name } : {}) });
-  if (out.length === 0 && bareVerbs.length > 0) out.push({ methods: [...new Set(bareVerbs)], template: undefined });
+  for (const r of routes) out.push({ methods: [...new Set(bareVerbs)], template: r.template, ...((r.name ?? bareName) ? { name: r.name ?? bareName } : {}) });
+  if (out.length === 0 && bareVerbs.length > 0) out.push({ methods: [...new Set(bareVerbs)], template: undefined, ...(bareName ? { name: bareName } : {}) });
   return out;
 }
 

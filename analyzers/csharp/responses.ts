@@ -234,7 +234,8 @@ export function handlerResponses(options: {
     const created = expr.type === 'object_creation_expression' ? expr.childForFieldName('type') : null;
     if (isUnknownResultCall(expr)) return;
     const schema = declared.schema && !isVoid(declared.schema) ? declared.schema : created && !OPAQUE.test(typeName(created)) ? typeSchema(created, scope) : undefined;
-    const text = options.minimal && (expr.type === 'string_literal' || expr.type === 'interpolated_string_expression' || (declared.contentType === 'text/plain'));
+    // A string result is text/plain in both styles (MVC's StringOutputFormatter, minimal APIs' string handling).
+    const text = declared.contentType === 'text/plain' || (options.minimal && (expr.type === 'string_literal' || expr.type === 'interpolated_string_expression'));
     add({ status: '200', ...(schema && !text ? { schema } : {}), ...(text ? { contentType: 'text/plain', schema: { type: 'string' } } : {}), evidence });
   };
 

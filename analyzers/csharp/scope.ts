@@ -116,7 +116,7 @@ export function buildFile(path: string, text: string, tree: Tree, options: Cshar
           modifiers: modifiersOf(child),
           bases: (baseList?.namedChildren ?? []).filter((c) => c.type !== 'argument_list').map((c) => (c.type === 'primary_constructor_base_type' ? (c.childForFieldName('type') ?? c) : c)),
           typeParams: (child.namedChildren.find((c) => c.type === 'type_parameter_list')?.namedChildren ?? []).map((p) => p.namedChildren.find((x) => x.type === 'identifier')?.text ?? p.text),
-          members: body?.namedChildren ?? [],
+          members: flattenPreprocessor(body?.namedChildren ?? []),
         };
         types.push(decl);
         byNode.set(child.id, decl);
@@ -217,6 +217,16 @@ export function buildFile(path: string, text: string, tree: Tree, options: Cshar
     },
     constant: (name, from) => lookup(name, from),
   };
+}
+
+/** Members inside `#if`/`#else` blocks count as members: both branches are read. */
+function flattenPreprocessor(nodes: readonly SyntaxNode[]): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  for (const n of nodes) {
+    if (/^preproc_(if|else|elif|region)$/.test(n.type)) out.push(...flattenPreprocessor(n.namedChildren));
+    else if (!/^preproc_/.test(n.type)) out.push(n);
+  }
+  return out;
 }
 
 /** The simple name of a type node (`List` for `System.Collections.Generic.List<int>`). */
