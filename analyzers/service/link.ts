@@ -11,7 +11,7 @@ import type { OpenAPIV3_1 } from 'openapi-types';
 import type { Diagnostic, FileAnalysis, Operation, Rule } from '../model.js';
 import type { MountFact, ParamFact, RouteFact, RouterFact, ServiceFacts, SymbolRef, TypeFact } from './facts.js';
 import { joinPaths, templateParams } from './paths.js';
-import { mapRefs, refName, refsIn, type Schema } from './schema.js';
+import { mapRefs, refName, type Schema } from './schema.js';
 
 export interface LinkOptions {
   language: string;
