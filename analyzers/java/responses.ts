@@ -83,11 +83,12 @@ export interface BodyScope {
  */
 export function handlerBodies(method: SyntaxNode, cls: ClassInfo, depth = 2): SyntaxNode[] {
   const out: SyntaxNode[] = [];
-  const seen = new Set<SyntaxNode>();
+  // By position: the binding may hand out two objects for one node.
+  const seen = new Set<number>();
   const visit = (m: SyntaxNode, level: number): void => {
     const body = m.childForFieldName('body');
-    if (!body || seen.has(m)) return;
-    seen.add(m);
+    if (!body || seen.has(m.startIndex)) return;
+    seen.add(m.startIndex);
     out.push(body);
     if (level >= depth) return;
     for (const call of descendants(body, 'method_invocation')) {

@@ -4,7 +4,7 @@
  * and the namespace/`use` table that turns a class name written in a file into its qualified name.
  * Every helper returns `undefined` for what is not a literal rather than guessing.
  */
-import type { SyntaxNode } from '../service/tree-sitter.js';
+import { sameNode, type SyntaxNode } from '../service/tree-sitter.js';
 
 /** The value of a string literal without interpolation (`'a'`, `"a"`, a nowdoc), else undefined. */
 export function stringValue(node: SyntaxNode | null | undefined): string | undefined {
@@ -151,7 +151,7 @@ export function argsOf(call: SyntaxNode): Arg[] {
   for (const a of list.namedChildren) {
     if (a.type !== 'argument') continue;
     const name = a.childForFieldName('name');
-    const value = a.namedChildren.find((c) => c !== name && c.type !== 'comment');
+    const value = a.namedChildren.find((c) => !sameNode(c, name) && c.type !== 'comment');
     if (value) out.push({ ...(name ? { name: name.text } : {}), value });
   }
   return out;

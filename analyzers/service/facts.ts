@@ -47,6 +47,21 @@ export interface RouterFact {
    * prefixes and mounts, as if mounted on it with no prefix. Give it `prefixes: ['']`.
    */
   sameAs?: SymbolRef;
+  /**
+   * Routers this one inherits from, nearest first (a controller's base class, a Spring
+   * controller's superclass): it serves their routes too, under its own prefixes or, when
+   * `prefixes` is empty (none declared), under those of the nearest base that declares some.
+   */
+  bases?: SymbolRef[];
+  /** Serves its routes only through the routers that inherit it (an abstract base controller). */
+  abstract?: boolean;
+  /**
+   * Values of `{{token:NAME}}` placeholders in the prefixes, paths and schemas of the routes this
+   * router serves, its own and inherited ones: ASP.NET's `[controller]` is the concrete class's
+   * name, and a generic base controller's `T` the type argument, both known only where the
+   * inheriting class is declared. A value may hold placeholders itself (a chain of generic bases).
+   */
+  tokens?: Record<string, string>;
 }
 
 /** How another file refers to a router or type: a name, optionally from a module. */
@@ -156,6 +171,8 @@ export interface RouteFact {
    * owner class is analyzed but has no such method (not even inherited).
    */
   requireHandler?: boolean;
+  /** `{{token:NAME}}` values for this route only (ASP.NET's `[action]`), over the router's; also applied to `operationName`. */
+  tokens?: Record<string, string>;
 }
 
 /** A reference to a handler: `Owner.member` (`UserController.show`), optionally namespace-qualified. */
@@ -203,6 +220,13 @@ export interface TypeFact {
   evidence: Evidence;
   /** Validation rules derived from constraints on its fields (ids in this file's rules). */
   ruleIds?: string[];
+  /**
+   * How properties bind when the type is expanded into parameters (`ParamFact.fromType`), by
+   * property name in `schema`, where that differs from the property itself: another parameter
+   * name (C# binds `PageSize` but serializes `pageSize`), another location (`[FromHeader]` on
+   * the property), or not a parameter at all (`skip`: an injected service).
+   */
+  bindings?: Record<string, { name?: string; in?: ParamLocation; skip?: boolean }>;
 }
 
 export interface ServiceFacts {

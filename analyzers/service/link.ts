@@ -11,11 +11,10 @@
  */
 import { dirname } from 'node:path/posix';
 import type { OpenAPIV3_1 } from 'openapi-types';
-import type { Diagnostic, FileAnalysis, Operation } from '../model.js';
-import type { Evidence } from '../model.js';
+import type { Diagnostic, Evidence, FileAnalysis, Operation, Rule } from '../model.js';
 import type { HandlerFact, MountFact, ParamFact, RouteFact, RouterFact, ServiceFacts, SymbolRef, TypeFact } from './facts.js';
 import { joinPaths, templateParams } from './paths.js';
-import { mapRefs, refName, refsIn, type Schema } from './schema.js';
+import { mapRefs, refName, type Schema } from './schema.js';
 
 export interface LinkOptions {
   language: string;
@@ -28,6 +27,13 @@ interface Entry {
   path: string;
   facts: ServiceFacts;
   diagnostics: Diagnostic[];
+}
+
+interface ResolvedType {
+  entry: Entry;
+  type: TypeFact;
+  /** Another type has the same name and a different schema. */
+  ambiguous?: boolean;
 }
 
 interface RouterNode {
@@ -123,12 +129,21 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
     return named.find((n) => dirname(n.entry.path) === dir) ?? named[0];
   };
 
-  const resolveType = (name: string, from: Entry): { entry: Entry; type: TypeFact } | undefined => {
+  // Types of the same name with different schemas (same-named DTOs in two packages/namespaces).
+  const ambiguousNames = new Map<string, boolean>();
+  const resolveType = (name: string, from: Entry): ResolvedType | undefined => {
     const all = types.get(name);
     if (!all || all.length === 0) return undefined;
     if (all.length === 1) return all[0];
     const dir = dirname(from.path);
-    return all.find((t) => t.entry === from) ?? all.find((t) => dirname(t.entry.path) === dir) ?? all[0];
+    const found = all.find((t) => t.entry === from) ?? all.find((t) => dirname(t.entry.path) === dir) ?? all[0]!;
+    let ambiguous = ambiguousNames.get(name);
+    if (ambiguous === undefined) {
+      const first = JSON.stringify(all[0]!.type.schema);
+      ambiguous = all.some((t) => JSON.stringify(t.type.schema) !== first);
+      ambiguousNames.set(name, ambiguous);
+    }
+    return ambiguous ? { ...found, ambiguous } : found;
   };
 
   // A handler by qualified name, then simple name (same file, same directory, first), then as
@@ -259,11 +274,44 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
     }
   }
 
+  const routesOf = (node: RouterNode): RouteFact[] => routesOfFacts(node.entry.facts, node.router.id);
+  // Inheritance: the routers a router inherits from, nearest first, each once (cycles cut).
+  const basesMemo = new Map<string, RouterNode[]>();
+  const basesOf = (node: RouterNode): RouterNode[] => {
+    const memo = basesMemo.get(node.key);
+    if (memo) return memo;
+    const found: RouterNode[] = [];
+    const seen = new Set([node.key]);
+    const queue = [node];
+    while (queue.length > 0) {
+      const current = queue.shift()!;
+      for (const ref of current.router.bases ?? []) {
+        const base = resolveRouter(ref, current.entry);
+        if (!base || seen.has(base.key)) continue;
+        seen.add(base.key);
+        found.push(base);
+        queue.push(base);
+      }
+    }
+    basesMemo.set(node.key, found);
+    return found;
+  };
+  // A router without prefixes of its own takes those of its nearest base that declares some.
+  const ownPrefixes = (node: RouterNode): { text: string; from: RouterNode }[] => {
+    for (const n of [node, ...basesOf(node)]) if (n.router.prefixes.length > 0) return n.router.prefixes.map((text) => ({ text, from: n }));
+    return [{ text: '', from: node }];
+  };
+  const tokensOf = (node: RouterNode | undefined, route: RouteFact): Record<string, string> => {
+    const tokens: Record<string, string> = {};
+    if (node) for (const n of [...basesOf(node)].reverse().concat(node)) Object.assign(tokens, n.router.tokens);
+    return Object.assign(tokens, route.tokens);
+  };
+
   const chains = new Map<string, Chain[]>();
   const chainsOf = (node: RouterNode, visiting: Set<string>): Chain[] => {
     const memo = chains.get(node.key);
     if (memo) return memo;
-    const own = node.router.prefixes.length > 0 ? node.router.prefixes : [''];
+    const own = ownPrefixes(node);
     const label = node.router.label ?? node.router.id;
     let bases: Chain[] = [];
     const incoming = mountsOf.get(node.key) ?? [];
@@ -291,12 +339,12 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
     const result: Chain[] = [];
     const seen = new Set<string>();
     for (const b of bases) {
-      for (const o of b.replaceOwn ? [''] : own) {
-        const prefix = joinPaths(b.prefix, expand(o, node.entry, node.router.evidence.startLine));
+      for (const o of b.replaceOwn ? [{ text: '', from: node }] : own) {
+        const prefix = joinPaths(b.prefix, expand(o.text, o.from.entry, o.from.router.evidence.startLine));
         if (seen.has(prefix)) continue;
         seen.add(prefix);
         const { replaceOwn: _replaced, ...base } = b;
-        result.push({ ...base, prefix: prefix === '/' && o === '' && b.prefix === '' ? '' : prefix, via: [...b.via, label], params: [...b.params, ...(node.router.params ?? [])] });
+        result.push({ ...base, prefix: prefix === '/' && o.text === '' && b.prefix === '' ? '' : prefix, via: [...b.via, label], params: [...b.params, ...(node.router.params ?? [])] });
       }
     }
     chains.set(node.key, result);
@@ -313,52 +361,67 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
 
   const typeRuleTargets = new Map<string, string[]>();
   let total = 0;
-  const rulesByFile = new Map<number, Map<string, FileAnalysis['rules'][number]>>();
-  const rulesOf = (e: Entry): Map<string, FileAnalysis['rules'][number]> => {
+  const rulesByFile = new Map<number, Map<string, Rule>>();
+  const rulesOf = (e: Entry): Map<string, Rule> => {
     let m = rulesByFile.get(e.index);
-    if (!m) {
-      m = new Map(out[e.index]!.rules.map((r) => [r.id, r]));
-      rulesByFile.set(e.index, m);
-    }
+    if (!m) rulesByFile.set(e.index, (m = new Map(out[e.index]!.rules.map((r) => [r.id, r]))));
     return m;
   };
+  // Emits a route (declared in `entry`) as served by `node`: its own router, or one inheriting it.
+  const emit = (declared: RouteFact, entry: Entry, node: RouterNode | undefined): void => {
+    const linked = withHandler(declared, entry);
+    if (!linked) return;
+    const file = out[(node?.entry ?? entry).index]!;
+    const tokens = tokensOf(node, linked.route);
+    // Tokens may also stand in schemas (a generic base's `T`, named by the router inheriting it).
+    const route = Object.keys(tokens).length > 0 && JSON.stringify(linked.route).includes('{{token:') ? (JSON.parse(substituteTokens(JSON.stringify(linked.route), tokens)) as RouteFact) : linked.route;
+    let routeChains: Chain[] = node ? chainsOf(node, new Set()) : [{ prefix: '', via: [], mounted: true, params: [] }];
+    // A view that only a URLconf makes reachable has no operation until one mounts it.
+    if (node?.router.mountedOnly) routeChains = routeChains.filter((c) => c.mounted);
+    let first: string | undefined;
+    const bodyTypes = new Set<string>();
+    const declaredType = route.body ? refName(route.body.schema) : undefined;
+    if (declaredType !== undefined) bodyTypes.add(declaredType);
+    for (const chain of routeChains) {
+      for (const rawPath of route.paths.length > 0 ? route.paths : ['']) {
+        const path = substituteTokens(withTrailingSlash(joinPaths(chain.prefix, expand(rawPath, entry, route.evidence.startLine)), chain.trailingSlash), tokens);
+        for (const method of route.methods) {
+          const op = buildOperation(route, method, path, chain, entry, resolveType, uniqueId(substituteTokens(nameFor(route, method, route.methods.length > 1), tokens)));
+          op.evidence.push(...linked.evidence);
+          file.operations.push(op);
+          total++;
+          first ??= op.operationId;
+          if (op.requestSchema) for (const t of directRefs(op.requestSchema)) bodyTypes.add(t);
+        }
+      }
+    }
+    // One route declared for several methods or paths is one target of its body type's rules.
+    if (first) for (const t of bodyTypes) push(typeRuleTargets, t, first);
+    if (first) {
+      for (const { entry: owner, ids } of linked.rules) {
+        for (const id of ids) {
+          const rule = rulesOf(owner).get(id);
+          if (rule && rule.operation === null) rule.operation = first;
+        }
+      }
+    }
+  };
   for (const entry of entries) {
-    const file = out[entry.index]!;
-    for (const declared of entry.facts.routes) {
-      const linked = withHandler(declared, entry);
-      if (!linked) continue;
-      const route = linked.route;
+    for (const route of entry.facts.routes) {
       const node = routers.get(`${entry.path}#${route.router}`);
-      let routeChains: Chain[] = node ? chainsOf(node, new Set()) : [{ prefix: '', via: [], mounted: true, params: [] }];
-      // A view that only a URLconf makes reachable has no operation until one mounts it.
-      if (node?.router.mountedOnly) routeChains = routeChains.filter((c) => c.mounted);
-      let first: string | undefined;
-      const bodyTypes = new Set<string>();
-      const declaredType = route.body ? refName(route.body.schema) : undefined;
-      if (declaredType !== undefined) bodyTypes.add(declaredType);
-      for (const chain of routeChains) {
-        for (const rawPath of route.paths.length > 0 ? route.paths : ['']) {
-          const path = withTrailingSlash(joinPaths(chain.prefix, expand(rawPath, entry, route.evidence.startLine)), chain.trailingSlash);
-          for (const method of route.methods) {
-            const op = buildOperation(route, method, path, chain, entry, resolveType, uniqueId(nameFor(route, method, route.methods.length > 1)));
-            op.evidence.push(...linked.evidence);
-            file.operations.push(op);
-            total++;
-            first ??= op.operationId;
-            if (op.requestSchema) for (const t of directRefs(op.requestSchema)) bodyTypes.add(t);
-          }
-        }
-      }
-      // One route declared for several methods or paths is one target of its body type's rules.
-      if (first) for (const t of bodyTypes) push(typeRuleTargets, t, first);
-      if (first) {
-        for (const { entry: owner, ids } of linked.rules) {
-          for (const id of ids) {
-            const rule = rulesOf(owner).get(id);
-            if (rule && rule.operation === null) rule.operation = first;
-          }
-        }
-      }
+      if (node?.router.abstract) continue;
+      emit(route, entry, node);
+    }
+  }
+  // Inherited routes, under each concrete router that inherits them; a method the router (or a
+  // nearer base) declares again overrides the farther one.
+  for (const node of routers.values()) {
+    if (node.router.abstract || !node.router.bases?.length) continue;
+    const declared = new Set(routesOf(node).map(handlerName));
+    for (const base of basesOf(node)) {
+      const routes = routesOf(base).filter((r) => !declared.has(handlerName(r)));
+      for (const route of routes) emit(route, base.entry, node);
+      for (const r of routesOf(base)) declared.add(handlerName(r));
     }
   }
   // A DTO's validation rules govern the operation that takes it as its body, when there is one.
@@ -366,7 +429,7 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
     const file = out[entry.index]!;
     const rulesById = new Map(file.rules.map((r) => [r.id, r]));
     for (const t of entry.facts.types ?? []) {
-      const targets = [...new Set(typeRuleTargets.get(t.name) ?? [])];
+      const targets = [...new Set([...(typeRuleTargets.get(t.name) ?? []), ...((t.qualified && typeRuleTargets.get(t.qualified)) || [])])];
       if (targets.length !== 1) continue;
       for (const id of t.ruleIds ?? []) {
         const rule = rulesById.get(id);
@@ -393,34 +456,37 @@ function buildOperation(
   path: string,
   chain: Chain,
   entry: Entry,
-  resolveType: (name: string, from: Entry) => { entry: Entry; type: TypeFact } | undefined,
+  resolveType: (name: string, from: Entry) => ResolvedType | undefined,
   operationId: string,
 ): Operation {
   const schemas: Record<string, Schema> = {};
   const notes: string[] = [...(route.notes ?? [])];
-  // Resolves named types into `schemas` (closure); unknown names become an open object that says so.
-  const resolveSchema = (schema: Schema): Schema => {
-    const pending = [...refsIn(schema)];
-    const missing = new Set<string>();
-    const done = new Set<string>();
-    while (pending.length > 0) {
-      const name = pending.pop()!;
-      if (done.has(name)) continue;
-      done.add(name);
-      const found = resolveType(name, entry);
-      if (!found) {
-        missing.add(name);
-        continue;
-      }
-      schemas[name] = { ...found.type.schema, 'x-ficus-evidence': [found.type.evidence] } as unknown as Schema;
-      for (const r of refsIn(found.type.schema)) if (!done.has(r)) pending.push(r);
+  // Resolves named types into `schemas` (closure), each type's own references from its own file;
+  // unknown names become an open object that says so. A name that two different types share is
+  // written under the qualified name of the one meant (`Articles.Create.Command`, `Users.Create.Command`).
+  const keys = new Map<string, string | null>();
+  const keyOf = (name: string, from: Entry): string | null => {
+    const memo = `${from.path}\u0000${name}`;
+    if (keys.has(memo)) return keys.get(memo)!;
+    const found = resolveType(name, from);
+    if (!found) {
+      keys.set(memo, null);
+      return null;
     }
-    if (missing.size === 0) return schema;
-    const replace = (s: Schema): Schema =>
-      mapRefs(s, (name) => (missing.has(name) ? ({ type: 'object', description: `${name} (type not found in the analyzed sources)` } as Schema) : ({ $ref: `#/components/schemas/${name}` } as Schema)));
-    for (const name of Object.keys(schemas)) schemas[name] = replace(schemas[name]!);
-    return replace(schema);
+    const key = found.ambiguous && found.type.qualified ? found.type.qualified : name;
+    keys.set(memo, key);
+    if (!(key in schemas)) {
+      schemas[key] = {} as Schema;
+      schemas[key] = { ...withKeys(found.type.schema, found.entry), 'x-ficus-evidence': [found.type.evidence] } as unknown as Schema;
+    }
+    return key;
   };
+  const withKeys = (schema: Schema, from: Entry): Schema =>
+    mapRefs(schema, (name) => {
+      const key = keyOf(name, from);
+      return key === null ? ({ type: 'object', description: `${name} (type not found in the analyzed sources)` } as Schema) : ({ $ref: `#/components/schemas/${key}` } as Schema);
+    });
+  const resolveSchema = (schema: Schema): Schema => withKeys(schema, entry);
 
   // Parameters: declared ones, properties of parameter objects, then any template name left.
   const params: OpenAPIV3_1.ParameterObject[] = [];
@@ -463,14 +529,22 @@ function buildOperation(
   for (const p of [...route.params, ...chain.params]) {
     if (p.fromType) {
       const found = resolveType(p.fromType, entry);
-      const props = (found?.type.schema as { properties?: Record<string, Schema>; required?: string[] } | undefined)?.properties;
-      if (!found || !props) {
+      const props = found ? propertiesOf(found.type, entry, resolveType) : [];
+      const kind = found?.type.schema as { type?: unknown; enum?: unknown } | undefined;
+      if (kind && (kind.enum !== undefined || (kind.type !== undefined && kind.type !== 'object'))) {
+        // A scalar type after all (an enum declared in another file): one parameter.
+        add({ ...p, fromType: undefined, schema: p.schema ?? ({ $ref: `#/components/schemas/${p.fromType}` } as Schema) } as ParamFact);
+        continue;
+      }
+      if (!found || props.length === 0) {
         notes.push(`parameters of ${p.fromType} not expanded: type not found in the analyzed sources`);
         continue;
       }
-      const required = new Set((found.type.schema as { required?: string[] }).required ?? []);
-      for (const [name, schema] of Object.entries(props)) {
-        add({ name, in: templateNames.has(name) ? 'path' : p.in, required: required.has(name), schema });
+      for (const prop of props) {
+        if (prop.binding?.skip) continue;
+        const paramName = prop.binding?.name ?? prop.name;
+        const description = (prop.schema as { description?: unknown }).description;
+        add({ name: paramName, in: templateNames.has(paramName) ? 'path' : (prop.binding?.in ?? p.in), required: prop.required, schema: prop.schema, ...(typeof description === 'string' ? { description } : {}) });
       }
       continue;
     }
@@ -550,6 +624,34 @@ function objectProperties(schema: Schema, lookup: (name: string) => Schema | und
   return { properties, required };
 }
 
+/** Properties of a type for `fromType` expansion, those of `allOf` members (a base class) first. */
+function propertiesOf(
+  type: TypeFact,
+  entry: Entry,
+  resolveType: (name: string, from: Entry) => { entry: Entry; type: TypeFact } | undefined,
+  seen: Set<TypeFact> = new Set(),
+): { name: string; schema: Schema; required: boolean; binding?: NonNullable<TypeFact['bindings']>[string] }[] {
+  if (seen.has(type)) return [];
+  seen.add(type);
+  const out: ReturnType<typeof propertiesOf> = [];
+  const collect = (schema: Schema, owner: TypeFact, from: Entry): void => {
+    const s = schema as { properties?: Record<string, Schema>; required?: string[]; allOf?: Schema[] };
+    for (const member of s.allOf ?? []) {
+      const name = refName(member);
+      const base = name !== undefined ? resolveType(name, from) : undefined;
+      if (base) out.push(...propertiesOf(base.type, base.entry, resolveType, seen));
+      else if (name === undefined) collect(member, owner, from);
+    }
+    const required = new Set(s.required ?? []);
+    for (const [name, prop] of Object.entries(s.properties ?? {})) {
+      const binding = owner.bindings?.[name];
+      out.push({ name, schema: prop, required: required.has(name), ...(binding ? { binding } : {}) });
+    }
+  };
+  collect(type.schema, type, entry);
+  return out;
+}
+
 const LOCATION_ORDER: Record<string, number> = { path: 0, query: 1, header: 2, cookie: 3 };
 function order(p: OpenAPIV3_1.ParameterObject): number {
   return LOCATION_ORDER[p.in] ?? 9;
@@ -559,6 +661,25 @@ function withTrailingSlash(path: string, trailingSlash: boolean | undefined): st
   if (trailingSlash === true && !path.endsWith('/')) return `${path}/`;
   if (trailingSlash === false && path.length > 1 && path.endsWith('/')) return path.slice(0, -1);
   return path;
+}
+
+function routesOfFacts(facts: ServiceFacts, router: string): RouteFact[] {
+  return facts.routes.filter((r) => r.router === router);
+}
+
+function handlerName(route: RouteFact): string {
+  return route.handler.split('.').pop() ?? route.handler;
+}
+
+/** Replaces `{{token:NAME}}` placeholders (values may hold tokens themselves); a token without a value leaves its name. */
+function substituteTokens(text: string, tokens: Record<string, string>): string {
+  let out = text;
+  for (let depth = 0; depth < 8 && out.includes('{{token:'); depth++) {
+    const next = out.replace(/\{\{token:([^}]+)\}\}/g, (_m, name: string) => tokens[name] ?? name);
+    if (next === out) break;
+    out = next;
+  }
+  return out;
 }
 
 function nameFor(route: RouteFact, method: string, several: boolean): string {

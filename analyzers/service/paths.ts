@@ -113,6 +113,11 @@ export function normalizePath(raw: string, syntax: PathSyntax): NormalizedPath {
       params.push({ name, schema: { ...(TYPE_OF[converter] ?? { type: 'string' }) } });
       out += `{${name}}`;
       i = end + 1;
+    } else if (c === '{' && s[i + 1] === '{' && /^\{\{(const|token):[^}]+\}\}/.test(s.slice(i))) {
+      // A `{{const:Name}}` / `{{token:name}}` placeholder for the link step passes through.
+      const end = s.indexOf('}}', i) + 2;
+      out += s.slice(i, end);
+      i = end;
     } else if (syntax === 'brace' && c === '{') {
       const end = balancedEnd(s, i, '{', '}');
       if (end < 0) {

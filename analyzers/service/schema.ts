@@ -73,16 +73,16 @@ export function refsIn(schema: unknown, out: Set<string> = new Set()): Set<strin
   return out;
 }
 
-/** A copy of a schema with each `$ref` passed through `map` (a name to keep, or a schema to inline). */
+/** A copy of a schema with each `$ref` passed through `map` (a name to keep, or a schema to inline); keywords beside the `$ref` are kept. */
 export function mapRefs(schema: Schema, map: (name: string) => Schema): Schema {
   const visit = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(visit);
     if (value && typeof value === 'object') {
       const name = refName(value);
-      if (name !== undefined) return map(name);
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) out[k] = k === 'x-ficus-evidence' ? v : visit(v);
-      return out;
+      for (const [k, v] of Object.entries(value)) if (k !== '$ref' || name === undefined) out[k] = k === 'x-ficus-evidence' ? v : visit(v);
+      // Keywords beside a `$ref` (`readOnly`, `description`; allowed in OpenAPI 3.1) stay.
+      return name === undefined ? out : { ...(map(name) as Record<string, unknown>), ...out };
     }
     return value;
   };

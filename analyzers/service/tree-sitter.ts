@@ -166,3 +166,13 @@ export function syntaxErrorLines(tree: Tree, limit = 5): number[] {
   visit(tree.rootNode);
   return lines;
 }
+
+/**
+ * Whether two node objects stand for the same syntax node. The binding does not promise one JS
+ * object per node (the same node reached by a field and by `namedChildren` can be two objects),
+ * so never compare nodes with `===`.
+ */
+export function sameNode(a: SyntaxNode | null | undefined, b: SyntaxNode | null | undefined): boolean {
+  if (!a || !b) return a === b;
+  return a.startIndex === b.startIndex && a.endIndex === b.endIndex && a.type === b.type;
+}
