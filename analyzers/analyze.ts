@@ -17,6 +17,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import picomatch from 'picomatch';
 import type { Logger } from '../core/logger.js';
 import type { Migration, Store } from '../core/store.js';
 import { AnalyzePathInvalidError, FrontendFailedError } from './errors.js';
@@ -68,6 +69,12 @@ export interface AnalyzeOptions {
   cwd?: string;
   /** Version used in cache keys for frontends that declare none (the Ficus version). */
   toolVersion?: string;
+  /**
+   * Glob patterns (picomatch syntax, matched against paths relative to the analyzed root, POSIX
+   * separators) of files and directories not to analyze: `legacy/tests/**`, `**\/*.generated.cs`.
+   * A matching directory is not descended into. Excluded files count as skipped.
+   */
+  exclude?: readonly string[];
 }
 
 export interface AnalyzeSummary {
@@ -140,6 +147,13 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeResult> {
     return absolute;
   });
   const root = commonRoot(inputs.map((i) => (i.stats.isDirectory() ? i.absolute : dirname(i.absolute))));
+  const excluded = options.exclude && options.exclude.length > 0 ? picomatch([...options.exclude], { dot: true }) : undefined;
+  const isExcluded = (absolute: string): boolean => {
+    if (!excluded) return false;
+    const rel = toPosix(relative(root, absolute));
+    // `dir` excludes the directory itself; `dir/**` matches it as well as what is under it.
+    return rel !== '' && (excluded(rel) || excluded(`${rel}/`));
+  };
   const outDir = options.out === undefined ? undefined : resolve(cwd, options.out);
 
   // Walk and classify first, so the progress total is known before the slow part.
@@ -150,6 +164,10 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeResult> {
   const consider = (absolutePath: string): void => {
     if (seen.has(absolutePath)) return;
     seen.add(absolutePath);
+    if (isExcluded(absolutePath)) {
+      skipped++;
+      return;
+    }
     const path = toPosix(relative(root, absolutePath)) || basename(absolutePath);
     tree.push({ path, absolutePath, read: () => readText(absolutePath) });
     const frontend = pickFrontend(frontends, path, readHead(absolutePath), logger);
@@ -169,7 +187,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeResult> {
     for (const entry of entries) {
       const p = join(dir, entry.name);
       if (entry.isDirectory()) {
-        if (!SKIP_DIRS.has(entry.name)) walk(p);
+        if (!SKIP_DIRS.has(entry.name) && !isExcluded(p)) walk(p);
       } else if (entry.isFile()) {
         consider(p);
       } else if (entry.isSymbolicLink()) {

@@ -46,7 +46,7 @@ interface LlmConfig {
 interface FicusConfig {
   store: { path: string };
   log: { level: string; redact: string[] };
-  analyze?: { llm?: LlmConfig };
+  analyze?: { llm?: LlmConfig; exclude?: string[] };
 }
 
 /** The default model: a current Sonnet-class model. */
@@ -59,6 +59,7 @@ interface AnalyzeCliOptions {
   quiet?: boolean;
   progress?: boolean;
   cache: boolean;
+  exclude: string[];
   config?: string;
   llm?: string;
   llmModel?: string;
@@ -84,6 +85,7 @@ export function createAnalyzeCommand(options: AnalyzeCommandOptions = {}): (prog
       .argument('<paths...>', 'files or directories to analyze')
       .requiredOption('-o, --out <dir>', 'output directory for openapi.yaml, rules.json and report.md')
       .option('--copybooks <dir>', 'copybook / include directory (repeatable)', collect, [])
+      .option('--exclude <glob>', 'do not analyze files or directories matching this glob, relative to the analyzed root (repeatable; added to analyze.exclude)', collect, [])
       .option('--frontend <module>', 'extra analyzer frontend module exporting a Frontend as default or `frontend` (repeatable)', collect, [])
       .option('--quiet', 'no progress output')
       .option('--progress', 'show progress even when stderr is not a terminal')
@@ -112,6 +114,7 @@ export function createAnalyzeCommand(options: AnalyzeCommandOptions = {}): (prog
             paths,
             out: opts.out,
             includePaths: opts.copybooks,
+            exclude: [...(config.analyze?.exclude ?? []), ...opts.exclude],
             frontends: all,
             ...(store && opts.cache ? { store } : {}),
             ...(bar ? { progress: (e) => e.total > 0 && bar.update(e.done, e.total, e.path) } : {}),

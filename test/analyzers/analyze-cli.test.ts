@@ -55,6 +55,22 @@ test('the store path comes from the config file when there is one', (t) => {
   assert.equal(ficus(['src', '--out', 'out', '--frontend', toy, '--config', 'absent.yaml'], root).code, 2);
 });
 
+test('--exclude and analyze.exclude leave out matching files and directories', (t) => {
+  const root = toyTree(t);
+  // src holds loans.toy, rates/rates.toy and readme.txt.
+  const r = ficus(['src', '--out', 'out', '--copybooks', 'copy', '--frontend', toy, '--exclude', 'rates'], root);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^ficus analyze: 1 file \(1 analyzed, 0 cached, 0 failed\), 1 ignored;/);
+  writeFileSync(join(root, 'ficus.yaml'), 'analyze:\n  exclude: ["**/loans.toy"]\nlog:\n  level: warn\n');
+  const both = ficus(['src', '--out', 'out2', '--copybooks', 'copy', '--frontend', toy, '--exclude', 'rates/**'], root);
+  assert.equal(both.code, 2, 'everything excluded: nothing to analyze');
+  const cfgOnly = ficus(['src', '--out', 'out3', '--copybooks', 'copy', '--frontend', toy], root);
+  assert.equal(cfgOnly.code, 0, cfgOnly.stderr);
+  assert.match(cfgOnly.stdout, /^ficus analyze: 1 file \(1 analyzed, 0 cached, 0 failed\), 2 ignored;/);
+  const rules = JSON.parse(readFileSync(join(root, 'out3', 'rules.json'), 'utf8')) as { sources: { path: string }[] };
+  assert.deepEqual(rules.sources.map((x) => x.path), ['rates/rates.toy']);
+});
+
 test('a frontend that throws on one file: diagnostic, the rest analyzed, exit 0', (t) => {
   const root = writeTree(t, { 'src/a.toy': 'program A\nthrow\n', 'src/b.toy': RATES });
   const r = ficus(['src', '--out', 'out', '--frontend', toy], root);
