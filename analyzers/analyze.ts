@@ -292,7 +292,38 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalyzeResult> {
     }
   }
 
+  uniqueOperationIds(files, frontendOf);
+
   return { root, files, summary: summarize(files, { analyzed, cached, failed, skipped }) };
+}
+
+/**
+ * Each frontend makes its operation ids unique among its own files; a run that mixes languages
+ * can still hold the same id twice (`getUser` in a Java and a Python service). Later frontends'
+ * ids get a numeric suffix, and the rules of that frontend that name the id follow it, so
+ * openapi.yaml keeps every operation and each rule still points at its own.
+ */
+function uniqueOperationIds(files: FileAnalysis[], frontendOf: readonly VersionedFrontend[]): void {
+  const used = new Set<string>();
+  for (const frontend of new Set(frontendOf)) {
+    const mine = files.filter((_, i) => frontendOf[i] === frontend);
+    const renamed = new Map<string, string>();
+    const own = new Set(mine.flatMap((f) => f.operations.map((op) => op.operationId)));
+    for (const file of mine) {
+      for (const op of file.operations) {
+        if (!used.has(op.operationId)) continue;
+        let n = 2;
+        while (used.has(`${op.operationId}_${n}`) || own.has(`${op.operationId}_${n}`)) n++;
+        own.add(`${op.operationId}_${n}`);
+        renamed.set(op.operationId, `${op.operationId}_${n}`);
+        op.operationId = `${op.operationId}_${n}`;
+      }
+    }
+    for (const file of mine) {
+      for (const op of file.operations) used.add(op.operationId);
+      if (renamed.size > 0) for (const rule of file.rules) if (rule.operation !== null && renamed.has(rule.operation)) rule.operation = renamed.get(rule.operation)!;
+    }
+  }
 }
 
 function pickFrontend(frontends: readonly VersionedFrontend[], path: string, head: string, logger?: Logger): VersionedFrontend | undefined {
