@@ -79,6 +79,21 @@ export interface LoadResult {
   responses: number;
   errors: number;
   non2xx: number;
+  /** CPU time (user + system) per answered request, in µs, of the proxy process and of the upstreams process. */
+  cpuUs?: { proxy: number; upstreams: number };
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined elsewhere. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
 }
 
 export interface MemorySample {
@@ -317,7 +332,13 @@ export async function runGatewayBench(opts: GatewayBenchOptions = defaultGateway
             base = proxy.info.proxy;
           }
           await load(base + PATH, opts.warmupSec, opts.connections);
+          const cpuBefore = { proxy: cpuSeconds(proxy?.child.pid), upstreams: cpuSeconds(upstreams.child.pid) };
           const r = await load(base + PATH, opts.durationSec, opts.connections);
+          const cpuAfter = { proxy: cpuSeconds(proxy?.child.pid), upstreams: cpuSeconds(upstreams.child.pid) };
+          if (cpuBefore.upstreams !== undefined && cpuAfter.upstreams !== undefined && r.responses > 0) {
+            const per = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? 0 : ((b - a) * 1e6) / r.responses);
+            r.cpuUs = { proxy: per(cpuBefore.proxy, cpuAfter.proxy), upstreams: per(cpuBefore.upstreams, cpuAfter.upstreams) };
+          }
           runs[scenario].push(r);
           let extra = '';
           if (scenario === 'ficus-shadow') {
@@ -325,7 +346,8 @@ export async function runGatewayBench(opts: GatewayBenchOptions = defaultGateway
             shadowRoute = await routeSummary(proxy?.info.admin);
             if (shadowRoute) extra = `  route: ${shadowRoute.mode}, ${shadowRoute.matches} matches, ${shadowRoute.mismatches} mismatches, ${shadowRoute.notCompared} not compared`;
           }
-          log(`  round ${round + 1} ${pad(LABEL[scenario], 27)} ${lpad(r.rps.toFixed(0), 6)} req/s  p50 ${f2(r.p50)} ms  p99 ${f2(r.p99)} ms  errors ${r.errors} non-2xx ${r.non2xx}${extra}`);
+          const cpu = r.cpuUs ? `  cpu/req proxy ${r.cpuUs.proxy.toFixed(0)} µs upstreams ${r.cpuUs.upstreams.toFixed(0)} µs` : '';
+          log(`  round ${round + 1} ${pad(LABEL[scenario], 27)} ${lpad(r.rps.toFixed(0), 6)} req/s  p50 ${f2(r.p50)} ms  p99 ${f2(r.p99)} ms  errors ${r.errors} non-2xx ${r.non2xx}${cpu}${extra}`);
         } finally {
           if (proxy) await stopChild(proxy.child);
         }
@@ -408,6 +430,21 @@ export async function runGatewayBench(opts: GatewayBenchOptions = defaultGateway
   for (const s of SCENARIOS) {
     const r = med[s];
     log(`  ${pad(LABEL[s], 27)} ${lpad(r.rps.toFixed(0), 7)} ${lpad(f2(r.p50), 7)} ${lpad(f2(r.p99), 7)} ${lpad(f2(r.rps / plain.rps), 6)} ${lpad(String(r.errors), 7)} ${lpad(String(r.non2xx), 8)}`);
+  }
+  // CPU per request: what each scenario costs the proxy process, independent of how the cores are
+  // shared. On a machine where the proxy has cores of its own (load generator and upstreams
+  // elsewhere), its throughput is bounded by 1 / (CPU per request), so the CPU ratio is the
+  // capacity ratio there. Reported beside the targets, which stay measured as throughput here.
+  const cpuOf = (sc: Scenario): number | undefined => {
+    const xs = runs[sc].map((r) => r.cpuUs?.proxy).filter((x): x is number => x !== undefined && x > 0).sort((a, b) => a - b);
+    return xs.length ? xs[Math.floor(xs.length / 2)] : undefined;
+  };
+  const cpuPlain = cpuOf('plain');
+  if (cpuPlain !== undefined) {
+    log(`  proxy CPU per request (median): ${SCENARIOS.filter((sc) => sc !== 'direct').map((sc) => `${LABEL[sc]} ${cpuOf(sc)?.toFixed(0) ?? '?'} µs`).join(', ')}`);
+    const cpuShadow = cpuOf('ficus-shadow');
+    const cpuLegacy = cpuOf('ficus-legacy');
+    if (cpuShadow && cpuLegacy) log(`  capacity ratio if the proxy had its own cores (plain CPU ÷ scenario CPU): ficus legacy ${f2(cpuPlain / cpuLegacy)}x, ficus shadow ${f2(cpuPlain / cpuShadow)}x`);
   }
   if (shadowRoute) {
     log(`  shadow route (last run): ${shadowRoute.matches} matches, ${shadowRoute.mismatches} mismatches, ${shadowRoute.notCompared} not compared ${JSON.stringify(shadowRoute.notComparedByReason)}`);
