@@ -24,13 +24,30 @@ export interface ClassSummary {
 }
 
 export interface ProjectIndex {
-  /** Package the analyzed root itself is (its directory name when it holds `__init__.py`), else ''. */
+  /**
+   * Package the analyzed root itself is (its directory name when it holds `__init__.py`, under
+   * the packages above it when the code's absolute imports name them: `prefect.server`), else ''.
+   */
   packagePrefix: string;
   classes: Record<string, ClassSummary[]>;
   /** Module-level functions used as FastAPI dependencies (`Depends(fn)`), by name. */
   dependencies: string[];
   /** `CurrentUser = Annotated[User, Depends(get_current_user)]`: alias → dependency function ('' when `Depends()` takes the type). */
   dependsAliases: Record<string, string>;
+  /**
+   * Module-level instances used as dependencies (`checker = VersionChecker(...)` then
+   * `Depends(checker)`): instance name → the class called (last segment). FastAPI calls the
+   * instance, so its class's `__call__` declares the parameters.
+   */
+  instances: Record<string, string>;
+  /**
+   * Dependency factories: module-level functions that return a function they define (`def
+   * get_repo(cls): def _get(db = Depends(get_db)): ...; return _get`, used as
+   * `Depends(get_repo(Repo))`), or `Depends()` of one (`def LimitBody(): def get_limit(limit:
+   * int = Body(None)): ...; return Depends(get_limit)`, used as a default `limit = LimitBody()`).
+   * Name → the inner function, and whether the factory returns the `Depends` marker itself.
+   */
+  factories: Record<string, { inner: string; marker: boolean }>;
   /** `REST_FRAMEWORK` settings that shape every DRF list operation. */
   drf: { pagination?: string; pageSize?: boolean; filterBackends?: string[] };
 }
@@ -42,7 +59,7 @@ const CLASS_ATTRS = new Set([
 ]);
 
 export function emptyProjectIndex(): ProjectIndex {
-  return { packagePrefix: '', classes: {}, dependencies: [], dependsAliases: {}, drf: {} };
+  return { packagePrefix: '', classes: {}, dependencies: [], dependsAliases: {}, instances: {}, factories: {}, drf: {} };
 }
 
 /** Scans every `.py` file of the tree (files over 2 MB are skipped). */
@@ -55,15 +72,74 @@ export function scanProject(tree: readonly TreeFile[], moduleOf: (path: string, 
     const base = root.split(/[\\/]/).pop() ?? '';
     if (/^[A-Za-z_]\w*$/.test(base)) index.packagePrefix = base;
   }
+  const texts = pyFiles.map((f) => {
+    const text = f.read();
+    return text === undefined || text.length > 2_000_000 ? undefined : text;
+  });
+  if (index.packagePrefix) {
+    const above = packagesAbove(index.packagePrefix, new Set(pyFiles.map((f) => moduleOf(f.path, index.packagePrefix))), texts);
+    if (above) index.packagePrefix = `${above}.${index.packagePrefix}`;
+  }
   const dependsNames = new Set<string>();
   const moduleFunctions = new Set<string>();
-  for (const f of pyFiles) {
-    const text = f.read();
-    if (text === undefined || text.length > 2_000_000) continue;
-    scanFile(text, moduleOf(f.path, index.packagePrefix), index, dependsNames, moduleFunctions);
-  }
+  const instances: Record<string, string> = {};
+  pyFiles.forEach((f, i) => {
+    const text = texts[i];
+    if (text !== undefined) scanFile(text, moduleOf(f.path, index.packagePrefix), index, { dependsNames, moduleFunctions, instances });
+  });
   index.dependencies = [...dependsNames].filter((n) => moduleFunctions.has(n) || index.classes[n] !== undefined).sort();
+  // A factory that returns a plain function is a dependency only where `Depends(factory(...))` says so (not a decorator).
+  for (const [name, f] of Object.entries(index.factories)) if (!f.marker && !dependsNames.has(name)) delete index.factories[name];
+  for (const name of [...dependsNames].sort()) {
+    const cls = instances[name];
+    if (cls !== undefined && index.classes[cls] !== undefined && !moduleFunctions.has(name)) index.instances[name] = cls;
+  }
   return index;
+}
+
+/**
+ * The packages the analyzed root package sits in, as the code's own absolute imports spell them:
+ * `src/prefect/server` analyzed alone imports its modules as `prefect.server.api.flows`, not
+ * `server.api.flows`. The ancestor most imports put before a module of the root (more often than
+ * they import it from the root itself), or undefined.
+ */
+function packagesAbove(root: string, modules: ReadonlySet<string>, texts: readonly (string | undefined)[]): string | undefined {
+  const known = new Set<string>();
+  for (const m of modules) {
+    const parts = m.split('.');
+    for (let i = 1; i <= parts.length; i++) known.add(parts.slice(0, i).join('.'));
+  }
+  const votes = new Map<string, number>();
+  let fromRoot = 0;
+  for (const text of texts) {
+    if (text === undefined) continue;
+    for (const m of text.matchAll(/^[ \t]*(?:from[ \t]+([A-Za-z_][\w.]*)[ \t]+import\b|import[ \t]+([A-Za-z_][\w.]*))/gm)) {
+      const parts = (m[1] ?? m[2])!.split('.');
+      const at = parts.indexOf(root);
+      if (at < 0 || !known.has(parts.slice(at).join('.'))) continue;
+      if (at === 0) fromRoot++;
+      else {
+        const above = parts.slice(0, at).join('.');
+        votes.set(above, (votes.get(above) ?? 0) + 1);
+      }
+    }
+  }
+  const [best, count] = [...votes.entries()].sort((a, b) => b[1] - a[1])[0] ?? [undefined, 0];
+  return best !== undefined && count >= 2 && count > fromRoot ? best : undefined;
+}
+
+interface ScanState {
+  /** Names passed to `Depends(...)`/`Security(...)` anywhere. */
+  dependsNames: Set<string>;
+  moduleFunctions: Set<string>;
+  /** Every module-level `name = Callee(...)`: name → callee (last segment). */
+  instances: Record<string, string>;
+}
+
+interface OpenFunction {
+  name: string;
+  indent: number;
+  nested: Set<string>;
 }
 
 interface OpenClass {
@@ -73,9 +149,12 @@ interface OpenClass {
   name: string;
 }
 
-function scanFile(text: string, module: string, index: ProjectIndex, dependsNames: Set<string>, moduleFunctions: Set<string>): void {
+function scanFile(text: string, module: string, index: ProjectIndex, state: ScanState): void {
+  const { dependsNames, moduleFunctions } = state;
   const lines = text.split(/\r?\n/);
   const stack: OpenClass[] = [];
+  // The module-level function being read, for dependency factories.
+  let fn: OpenFunction | undefined;
   for (const m of text.matchAll(/\b(?:Depends|Security)\(\s*(?:dependency\s*=\s*)?([A-Za-z_][\w.]*)/g)) dependsNames.add(m[1]!.split('.').pop()!);
   // `params: Pagination = Depends()`: the annotated class is the dependency.
   for (const m of text.matchAll(/:\s*([A-Za-z_][\w.]*)\s*=\s*(?:Depends|Security)\(\s*\)/g)) dependsNames.add(m[1]!.split('.').pop()!);
@@ -84,6 +163,13 @@ function scanFile(text: string, module: string, index: ProjectIndex, dependsName
     if (!line.trim() || /^\s*#/.test(line)) continue;
     const indent = line.length - line.trimStart().length;
     while (stack.length > 0 && indent <= stack[stack.length - 1]!.indent) stack.pop();
+    if (fn && indent <= fn.indent && !/^\s*[)\]}]/.test(line)) fn = undefined;
+    if (fn) {
+      const nested = /^\s+(?:async\s+)?def\s+([A-Za-z_]\w*)/.exec(line);
+      if (nested) fn.nested.add(nested[1]!);
+      const ret = /^\s+return\s+(?:(?:[\w.]*\.)?(?:Depends|Security)\(\s*(?:dependency\s*=\s*)?)?([A-Za-z_]\w*)\s*\)?\s*(?:#.*)?$/.exec(line);
+      if (ret && fn.nested.has(ret[1]!)) index.factories[fn.name] = { inner: ret[1]!, marker: /\b(?:Depends|Security)\(/.test(line) };
+    }
     const top = stack[stack.length - 1];
     if (top && top.bodyIndent === undefined) top.bodyIndent = indent;
     const inBody = top !== undefined && indent === top.bodyIndent;
@@ -111,7 +197,10 @@ function scanFile(text: string, module: string, index: ProjectIndex, dependsName
     }
     const def = /^(\s*)(?:async\s+)?def\s+([A-Za-z_]\w*)/.exec(line);
     if (def) {
-      if (indent === 0) moduleFunctions.add(def[2]!);
+      if (indent === 0) {
+        moduleFunctions.add(def[2]!);
+        fn = { name: def[2]!, indent: 0, nested: new Set() };
+      }
       if (inBody) top!.summary.methods.push(def[2]!);
       continue;
     }
@@ -131,6 +220,8 @@ function scanFile(text: string, module: string, index: ProjectIndex, dependsName
       }
     }
     if (indent === 0) {
+      const instance = /^([A-Za-z_]\w*)\s*(?::[^=]+)?=\s*([A-Za-z_][\w.]*)\(/.exec(line);
+      if (instance) state.instances[instance[1]!] ??= instance[2]!.split('.').pop()!;
       const alias = /^([A-Za-z_]\w*)\s*(?::\s*\w+\s*)?=\s*(?:typing\.)?Annotated\[/.exec(line);
       if (alias) {
         let v = line.slice(alias[0].length - 1);
