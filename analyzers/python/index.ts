@@ -26,7 +26,7 @@ import { emptyProjectIndex, scanProject, type ProjectIndex } from './project.js'
 import { extractSerializers } from './serializers.js';
 
 /** Bump when the extraction changes: cached results of older versions are redone. */
-export const PYTHON_ANALYZER_VERSION = '1';
+export const PYTHON_ANALYZER_VERSION = '2';
 
 const TEST_FILE = /(^|\/)(tests?|testing)\/|(^|\/)(test_[^/]*|[^/]*_tests?|conftest)\.py$/;
 
