@@ -11,7 +11,7 @@
  * come from `response_model`/the return annotation, `status_code`, `responses={...}` and what the
  * handler raises; 422 when FastAPI validates anything.
  */
-import type { BodyFact, ParamFact, ResponseFact, RouteFact, SymbolRef } from '../service/facts.js';
+import type { BodyFact, ParamFact, ResponseFact, RouteFact, SymbolRef, TypeFact } from '../service/facts.js';
 import { HTTP_METHODS, type HttpMethod } from '../service/facts.js';
 import { arrayOf, refName, typeRef, type Schema } from '../service/schema.js';
 import type { SyntaxNode } from '../service/tree-sitter.js';
@@ -51,8 +51,11 @@ export function extractFastApi(ctx: PyContext): void {
     const args = callArgs(c.call);
     const prefix = routePath(args.keywords.get('prefix'), ctx, 'brace', 'prefix');
     own.add(c.name);
-    // `APIRouter(dependencies=[Depends(verify_token)])`: every route below takes the dependency's parameters.
-    const params = [...(prefix?.params ?? []), ...routeDependencies(args.keywords.get('dependencies'), ctx).flat()];
+    // `APIRouter(dependencies=[Depends(verify_token)])`: every route below takes the dependency's parameters;
+    // a router class of the project may add its own (`routerClassTypes`).
+    const cls = lastName(c.callee);
+    const inherited = !ROUTER_CLASSES.has(cls) && isProjectClass(cls, ctx) ? paramTypeRefs(`${cls}@router`) : [];
+    const params = [...(prefix?.params ?? []), ...routeDependencies(args.keywords.get('dependencies'), ctx).flat(), ...inherited];
     ctx.addRouter({
       id: c.name,
       prefixes: [prefix?.path ?? ''],
@@ -119,6 +122,7 @@ export function extractFastApi(ctx: PyContext): void {
   }
   // Dependencies may live in files that never import FastAPI (`def get_db(): ...` in `db.py`).
   dependencyTypes(ctx, fastapi);
+  routerClassTypes(ctx);
 }
 
 /**
@@ -483,7 +487,7 @@ function dependencyParams(target: DependencyTarget | undefined, ctx: PyContext, 
     return [...sig.path.values(), ...sig.params];
   }
   if (target.kind === 'model') return [{ name: target.name, in: 'query', fromType: target.name }];
-  return (['query', 'header', 'cookie'] as const).map((where) => ({ name: target.name, in: where, fromType: `${target.name}@${where}` }));
+  return paramTypeRefs(target.name);
 }
 
 /** `dependencies=[Depends(verify_token)]` on a route, a router, an app or an `include_router`, also through a variable holding the list. */
@@ -509,29 +513,10 @@ function dependencyTypes(ctx: PyContext, fastapi: boolean): void {
   /** `fn` undefined: a dependency that takes nothing (a class without `__init__`). */
   const emit = (name: string, fn: SyntaxNode | undefined, at: SyntaxNode, rules: boolean): void => {
     const sig: Pick<Signature, 'path' | 'params'> = fn ? readSignature(fn, new Set(), ctx, 1) : { path: new Map(), params: [] };
-    const byWhere: Record<'query' | 'header' | 'cookie', { properties: Record<string, Schema>; required: string[]; allOf: Schema[] }> = {
-      query: { properties: {}, required: [], allOf: [] },
-      header: { properties: {}, required: [], allOf: [] },
-      cookie: { properties: {}, required: [], allOf: [] },
-    };
-    for (const p of [...sig.path.values(), ...sig.params]) {
-      const where = p.in === 'path' ? 'query' : p.in === 'header' || p.in === 'cookie' ? p.in : p.in === 'query' ? 'query' : undefined;
-      if (!where) continue;
-      if (p.fromType) {
-        if (p.fromType !== `${name}@${where}` && !byWhere[where].allOf.some((s) => refName(s) === p.fromType)) byWhere[where].allOf.push(typeRef(p.fromType));
-        continue;
-      }
-      byWhere[where].properties[p.name] = p.schema ?? { type: 'string' };
-      if (p.required) byWhere[where].required.push(p.name);
-    }
-    for (const where of ['query', 'header', 'cookie'] as const) {
-      const { properties, required, allOf } = byWhere[where];
-      const schema = { type: 'object', properties, ...(required.length ? { required } : {}), ...(allOf.length ? { allOf } : {}) } as Schema;
-      ctx.facts.types.push({ name: `${name}@${where}`, schema, evidence: ctx.evidence(at) });
-    }
+    const types = emitParamTypes(ctx, name, [...sig.path.values(), ...sig.params], at);
     if (!rules || !fn) return;
     const ids = functionRules(fn, ctx, { scope: name, mode: 'handler' });
-    if (ids.length > 0) ctx.facts.types[ctx.facts.types.length - 1]!.ruleIds = ids;
+    if (ids.length > 0) types[types.length - 1]!.ruleIds = ids;
   };
   for (const [name, fn] of ctx.functions) {
     if (wanted.has(name)) emit(name, fn, outerOf(fn), true);
@@ -547,4 +532,89 @@ function dependencyTypes(ctx: PyContext, fastapi: boolean): void {
     const call = methods.find((d) => d.childForFieldName('name')?.text === '__call__');
     if (call && (fastapi || instanceClasses.has(name))) emit(`${name}.__call__`, call, outerOf(cls), instanceClasses.has(name));
   }
+}
+
+/**
+ * `<name>@query`, `<name>@header`, `<name>@cookie` pseudo-types holding `params` by location
+ * (path parameters of a dependency count as query: the route's template decides), their
+ * `fromType` parameters (dependencies of other files) and `bases` as `allOf` members.
+ */
+function emitParamTypes(ctx: PyContext, name: string, params: readonly ParamFact[], at: SyntaxNode, bases: readonly string[] = []): TypeFact[] {
+  const byWhere: Record<'query' | 'header' | 'cookie', { properties: Record<string, Schema>; required: string[]; allOf: Schema[] }> = {
+    query: { properties: {}, required: [], allOf: [] },
+    header: { properties: {}, required: [], allOf: [] },
+    cookie: { properties: {}, required: [], allOf: [] },
+  };
+  const member = (where: 'query' | 'header' | 'cookie', type: string): void => {
+    if (type !== `${name}@${where}` && !byWhere[where].allOf.some((s) => refName(s) === type)) byWhere[where].allOf.push(typeRef(type));
+  };
+  for (const p of params) {
+    const where = p.in === 'path' ? 'query' : p.in === 'header' || p.in === 'cookie' ? p.in : p.in === 'query' ? 'query' : undefined;
+    if (!where) continue;
+    if (p.fromType) {
+      member(where, p.fromType);
+      continue;
+    }
+    byWhere[where].properties[p.name] = p.schema ?? { type: 'string' };
+    if (p.required) byWhere[where].required.push(p.name);
+  }
+  const out: TypeFact[] = [];
+  for (const where of ['query', 'header', 'cookie'] as const) {
+    for (const b of bases) member(where, `${b}@${where}`);
+    const { properties, required, allOf } = byWhere[where];
+    const schema = { type: 'object', properties, ...(required.length ? { required } : {}), ...(allOf.length ? { allOf } : {}) } as Schema;
+    const type: TypeFact = { name: `${name}@${where}`, schema, evidence: ctx.evidence(at) };
+    ctx.facts.types.push(type);
+    out.push(type);
+  }
+  return out;
+}
+
+/** The `fromType` parameters standing for a pseudo-type triple (see `emitParamTypes`). */
+function paramTypeRefs(name: string): ParamFact[] {
+  return (['query', 'header', 'cookie'] as const).map((where) => ({ name, in: where, fromType: `${name}@${where}` }));
+}
+
+/**
+ * Router classes of the project that add dependencies to every router built from them
+ * (`class AuthedRouter(APIRouter)` whose `__init__` passes `dependencies=[...]` to
+ * `super().__init__`, or sets `kwargs['dependencies']` / `kwargs.setdefault('dependencies', ...)`):
+ * `<Class>@router@...` pseudo-types, a project base router class's as `allOf` members. Every
+ * router subclass of this file gets them (empty when it adds nothing), so constructions in other
+ * files can refer to them.
+ */
+function routerClassTypes(ctx: PyContext): void {
+  for (const [name, cls] of ctx.classes) {
+    if (ROUTER_CLASSES.has(name) || !ctx.inherits(name, ROUTER_CLASSES)) continue;
+    const init = classMethods(cls).find((d) => d.childForFieldName('name')?.text === '__init__');
+    const params: ParamFact[] = [];
+    for (const expr of init ? injectedDependencies(init) : []) params.push(...routeDependencies(expr, ctx).flat());
+    const base = ctx.ancestorsOf(name).find((b) => !ROUTER_CLASSES.has(b) && isProjectClass(b, ctx));
+    emitParamTypes(ctx, `${name}@router`, params, outerOf(cls), base && ctx.inherits(base, ROUTER_CLASSES) ? [`${base}@router`] : []);
+  }
+}
+
+function isProjectClass(name: string, ctx: PyContext): boolean {
+  return ctx.classes.has(name) || findClass(ctx.project, name) !== undefined;
+}
+
+/** The `dependencies` a router class's `__init__` hands to its base: `super().__init__(dependencies=x)`, `kwargs['dependencies'] = x`, `kwargs.setdefault('dependencies', x)`. */
+function injectedDependencies(init: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  const body = init.childForFieldName('body');
+  if (!body) return out;
+  for (const n of ownDescendants(body, ['call', 'assignment'])) {
+    if (n.type === 'assignment') {
+      const left = n.childForFieldName('left');
+      const right = n.childForFieldName('right');
+      if (left?.type === 'subscript' && stringValue(left.childForFieldName('subscript')) === 'dependencies' && right) out.push(right);
+      continue;
+    }
+    const f = n.childForFieldName('function');
+    const method = f?.type === 'attribute' ? f.childForFieldName('attribute')?.text : undefined;
+    const args = callArgs(n);
+    if (method === '__init__' && args.keywords.has('dependencies')) out.push(args.keywords.get('dependencies')!);
+    else if (method === 'setdefault' && stringValue(args.positional[0]) === 'dependencies' && args.positional[1]) out.push(args.positional[1]);
+  }
+  return out;
 }
