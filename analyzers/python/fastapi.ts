@@ -518,17 +518,19 @@ function dependencyTypes(ctx: PyContext, fastapi: boolean): void {
     const ids = functionRules(fn, ctx, { scope: name, mode: 'handler' });
     if (ids.length > 0) types[types.length - 1]!.ruleIds = ids;
   };
+  // Rules of dependencies in files that do not import FastAPI (session and settings providers)
+  // are infrastructure, not request rules: their types only.
   for (const [name, fn] of ctx.functions) {
-    if (wanted.has(name)) emit(name, fn, outerOf(fn), true);
+    if (wanted.has(name)) emit(name, fn, outerOf(fn), fastapi);
     const factory = ctx.project.factories[name];
     const inner = factory ? factoryInner(fn) : undefined;
-    if (inner) emit(`${name}()`, inner.fn, outerOf(fn), true);
+    if (inner) emit(`${name}()`, inner.fn, outerOf(fn), fastapi);
   }
   for (const [name, cls] of ctx.classes) {
     if (modelKind(name, ctx)) continue;
     const methods = classMethods(cls);
     const init = methods.find((d) => d.childForFieldName('name')?.text === '__init__');
-    if (wanted.has(name)) emit(name, init, outerOf(cls), true);
+    if (wanted.has(name)) emit(name, init, outerOf(cls), fastapi);
     const call = methods.find((d) => d.childForFieldName('name')?.text === '__call__');
     if (call && (fastapi || instanceClasses.has(name))) emit(`${name}.__call__`, call, outerOf(cls), instanceClasses.has(name));
   }

@@ -55,4 +55,6 @@ test('rules of dependencies in other files: a callable class instance’s __call
   assert.deepEqual(rules.find((r) => r.effects.includes('400 "API version too old"'))?.evidence, ['app/api/dependencies.py:16-17']);
   assert.deepEqual(rules.find((r) => r.effects.includes('403 "Forbidden"'))?.evidence, ['app/api/dependencies.py:42-43']);
   assert.deepEqual(rules.find((r) => r.effects.includes('401 "Invalid API key"'))?.evidence, ['app/api/auth.py:5-6']);
+  // A dependency in a file without FastAPI imports (a session provider) is infrastructure: no request rule.
+  assert.deepEqual(rules.filter((r) => r.evidence.some((e) => e.startsWith('app/db.py'))), []);
 });
