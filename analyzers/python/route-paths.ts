@@ -29,7 +29,8 @@ function pieces(node: SyntaxNode | null | undefined, ctx: PyContext, unresolved:
     case 'identifier':
     case 'attribute': {
       const name = dottedName(node);
-      if (name === undefined) return undefined;
+      // `get_settings().api_prefix`: a settings attribute, whatever object holds it.
+      if (name === undefined) return node.type === 'attribute' && node.childForFieldName('object')?.type === 'call' ? attributeConstant(node, ctx) : undefined;
       if (node.type === 'identifier') {
         // A function's parameter or variable (`health_path: str = "/health"`), or a module-level
         // name assigned something other than a plain string (`API = PREFIX + "/v1"`).
@@ -71,6 +72,13 @@ function pieces(node: SyntaxNode | null | undefined, ctx: PyContext, unresolved:
     default:
       return undefined;
   }
+}
+
+function attributeConstant(node: SyntaxNode, ctx: PyContext): Piece[] | undefined {
+  const attr = node.childForFieldName('attribute')?.text;
+  if (!attr) return undefined;
+  const local = ctx.constants.get(attr);
+  return local !== undefined ? [{ text: local }] : [{ constant: attr }];
 }
 
 export interface RoutePath {

@@ -12,17 +12,17 @@ import { analyzeFixture, fixturesRoot, operations } from './harness.js';
 
 const paramsOf = (op: OpenAPIV3_1.OperationObject | undefined): string[] => ((op?.parameters ?? []) as OpenAPIV3_1.ParameterObject[]).map((p) => `${p.in}:${p.name}`).sort();
 
-test('route paths from variables: a parameter default, an f-string with escaped braces, a concatenated constant; unreadable ones reported and skipped', async () => {
+test('route paths from variables: a parameter default, an f-string with escaped braces, a concatenated constant, a settings Field default; unreadable ones reported and skipped', async () => {
   const { doc, result } = await analyzeFixture('fastapi-variable-paths');
   const ops = operations(doc);
-  assert.deepEqual([...ops.keys()].sort(), ['GET /docs/index', 'GET /v1/items/{item_id}', 'GET /v1/ping']);
+  assert.deepEqual([...ops.keys()].sort(), ['GET /admin/stats', 'GET /docs/index', 'GET /v1/items/{item_id}', 'GET /v1/ping']);
   assert.deepEqual(paramsOf(ops.get('GET /v1/items/{item_id}')), ['path:item_id']);
   const warnings = result.files.flatMap((f) => f.diagnostics).filter((d) => d.severity === 'warning');
   assert.deepEqual(
     warnings.map((d) => [d.path, d.line]),
     [
-      ['main.py', 15],
-      ['main.py', 33],
+      ['main.py', 16],
+      ['main.py', 34],
     ],
   );
   assert.match(warnings[0]!.message, /status_path.*the route is skipped/);
