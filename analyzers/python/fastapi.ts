@@ -15,13 +15,13 @@ import type { BodyFact, ParamFact, ResponseFact, RouteFact, SymbolRef, TypeFact 
 import { HTTP_METHODS, type HttpMethod } from '../service/facts.js';
 import { arrayOf, refName, typeRef, type Schema } from '../service/schema.js';
 import type { SyntaxNode } from '../service/tree-sitter.js';
-import { bindingsOf, elementsOf } from './bindings.js';
+import { bindingsOf, elementsOf, resolvedValues } from './bindings.js';
 import type { PyContext } from './context.js';
 import { readHandler } from './handler.js';
 import { aliasResolver, modelKind } from './models.js';
-import { constructionsOf, routerFor } from './objects.js';
+import { constructions, constructionsOf, routerFor, type Construction } from './objects.js';
 import { findClass } from './project.js';
-import { routePath } from './route-paths.js';
+import { literalRoutePath, routePath, type RoutePath } from './route-paths.js';
 import { functionRules } from './rules.js';
 import { argument, callArgs, callName, classMethods, decoratorsOf, definitionOf, dottedName, functionParams, lastName, literalValue, outerOf, ownDescendants, statementsOf, statusValue, stringList, stringValue, type FunctionParam } from './syntax.js';
 import { applyConstraints, builtinSchema, literalDefault, readAnnotation, type AnnotationInfo } from './types.js';
@@ -49,7 +49,10 @@ export function extractFastApi(ctx: PyContext): void {
   }
   for (const c of constructionsOf(ctx, ROUTER_CLASSES)) {
     const args = callArgs(c.call);
-    const prefix = routePath(args.keywords.get('prefix'), ctx, 'brace', 'prefix');
+    // The router a called factory builds and returns is a template: served through the routers
+    // built by calling it (`factoryRouter`), its prefix most often a parameter.
+    const template = isFactoryTemplate(c, ctx);
+    const prefix = routePath(args.keywords.get('prefix'), ctx, 'brace', template ? undefined : 'prefix');
     own.add(c.name);
     // `APIRouter(dependencies=[Depends(verify_token)])`: every route below takes the dependency's parameters;
     // a router class of the project may add its own (`routerClassTypes`).
@@ -63,7 +66,13 @@ export function extractFastApi(ctx: PyContext): void {
       evidence: ctx.evidence(c.statement),
       label: `APIRouter ${c.name}`,
       ...(params.length > 0 ? { params } : {}),
+      ...(template ? { abstract: true } : {}),
     });
+  }
+  // `router = make_router('/users')`: a router (or app) a factory function builds, here or in another file.
+  for (const c of constructions(ctx)) {
+    if (own.has(c.name) || !factoryRouterOf(c.name, c.call, c.statement, ctx)) continue;
+    own.add(c.name);
   }
   const isRouterName = (node: SyntaxNode | null | undefined): string | undefined => {
     const name = dottedName(node);
@@ -123,6 +132,7 @@ export function extractFastApi(ctx: PyContext): void {
   // Dependencies may live in files that never import FastAPI (`def get_db(): ...` in `db.py`).
   dependencyTypes(ctx, fastapi);
   routerClassTypes(ctx);
+  routerFactoryTypes(ctx);
 }
 
 /**
@@ -137,8 +147,106 @@ function routerTargets(node: SyntaxNode | undefined, ctx: PyContext): SymbolRef[
       return values.map((v) => ctx.ref(v)).filter((r): r is SymbolRef => r !== undefined);
     }
   }
+  // `app.include_router(make_router('/users'))`: the router that call builds.
+  if (node?.type === 'call') {
+    const id = `${callName(node) ?? 'router'}()@${node.startPosition.row + 1}`;
+    return ctx.router(id) || factoryRouterOf(id, node, node, ctx) ? [{ name: id }] : [];
+  }
   const ref = ctx.ref(node);
   return ref ? [ref] : [];
+}
+
+/** Adds the router a factory call builds under `id`; false when `call` calls no router factory. */
+function factoryRouterOf(id: string, call: SyntaxNode, at: SyntaxNode, ctx: PyContext): boolean {
+  const made = factoryRouter(call, ctx);
+  if (!made) return false;
+  ctx.addRouter({
+    id,
+    prefixes: [made.prefix?.path ?? ''],
+    root: made.app,
+    evidence: ctx.evidence(at),
+    label: `${made.app ? 'FastAPI app' : 'APIRouter'} ${id} (${lastName(callName(call) ?? '')}())`,
+    ...(made.params.length > 0 ? { params: made.params } : {}),
+    ...(made.base ? { bases: [made.base] } : {}),
+  });
+  return true;
+}
+
+/** A router construction that a called router factory of this file returns (see `RouterFactory.called`). */
+function isFactoryTemplate(c: Construction, ctx: PyContext): boolean {
+  let fn: SyntaxNode | undefined;
+  for (let n = c.statement.parent; n; n = n.parent) if (n.type === 'function_definition') fn = n;
+  const name = fn?.childForFieldName('name')?.text;
+  if (!fn || !name || ctx.functions.get(name)?.id !== fn.id || !ctx.project.routerFactories[name]?.called) return false;
+  return returnedRouter(fn, ctx)?.call.id === c.call.id;
+}
+
+/** The router construction a factory function of this file returns (`return APIRouter(...)`, or a variable holding one). */
+function returnedRouter(fn: SyntaxNode, ctx: PyContext): { call: SyntaxNode; app: boolean } | undefined {
+  const body = fn.childForFieldName('body');
+  if (!body) return undefined;
+  for (const r of ownDescendants(body, ['return_statement'])) {
+    const value = r.namedChild(0);
+    for (const v of value ? resolvedValues(value, ctx) : []) {
+      const cls = v.type === 'call' ? lastName(callName(v) ?? '') : '';
+      if (!cls) continue;
+      if (APP_CLASSES.has(cls) || ctx.inherits(cls, APP_CLASSES)) return { call: v, app: true };
+      if (ROUTER_CLASSES.has(cls) || ctx.inherits(cls, ROUTER_CLASSES)) return { call: v, app: false };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A router built by calling a factory (`make_router('/users', tags=[...])`): its prefix, the
+ * factory's parameter bound to the call's argument (or its default), and the dependencies the
+ * factory gives it — read here for a factory of this file, through the project index and
+ * `<factory>()@router` pseudo-types for one of another file.
+ */
+function factoryRouter(call: SyntaxNode, ctx: PyContext): { prefix?: RoutePath; params: ParamFact[]; app: boolean; base?: SymbolRef } | undefined {
+  const name = lastName(callName(call) ?? '');
+  if (!name || ROUTER_CLASSES.has(name) || APP_CLASSES.has(name) || ctx.classes.has(name) || ctx.project.classes[name]) return undefined;
+  const args = callArgs(call);
+  const local = ctx.functions.get(name);
+  if (local) {
+    const made = returnedRouter(local, ctx);
+    if (!made) return undefined;
+    const params = functionParams(local);
+    // A factory parameter stands for the call's argument, or its own default.
+    const bound = (node: SyntaxNode | undefined): SyntaxNode | undefined => {
+      if (node?.type !== 'identifier') return node;
+      const i = params.findIndex((p) => p.name === node.text && p.kind === 'normal');
+      if (i < 0) return node;
+      return args.keywords.get(node.text) ?? args.positional[i] ?? params[i]!.default;
+    };
+    const kw = callArgs(made.call).keywords;
+    const prefixNode = bound(kw.get('prefix'));
+    const prefix = prefixNode ? routePath(prefixNode, ctx, 'brace', 'prefix') : undefined;
+    const depsNode = bound(kw.get('dependencies'));
+    // Routes the factory declares on the router it returns are this router's too.
+    const template = made.app ? undefined : constructions(ctx).find((c) => c.call.id === made.call.id);
+    return {
+      ...(prefix ? { prefix } : {}),
+      params: [...(prefix?.params ?? []), ...routeDependencies(depsNode, ctx).flat()],
+      app: made.app,
+      ...(template && isFactoryTemplate(template, ctx) ? { base: { name: template.name } } : {}),
+    };
+  }
+  const known = ctx.project.routerFactories[name];
+  if (!known) return undefined;
+  let prefix: RoutePath | undefined;
+  if (known.prefix && 'literal' in known.prefix) prefix = literalRoutePath(known.prefix.literal, 'brace');
+  else if (known.prefix) {
+    const i = known.params.indexOf(known.prefix.param);
+    const arg = args.keywords.get(known.prefix.param) ?? (i >= 0 ? args.positional[i] : undefined);
+    prefix = arg ? routePath(arg, ctx, 'brace', 'prefix') : undefined;
+  }
+  return {
+    ...(prefix ? { prefix } : {}),
+    params: [...(prefix?.params ?? []), ...paramTypeRefs(`${name}()@router`)],
+    app: known.app === true,
+    ...(known.variable && !known.app ? { base: { name: known.variable, module: known.module } } : {}),
+  };
 }
 
 function methodsOf(node: SyntaxNode | undefined): HttpMethod[] {
@@ -570,6 +678,16 @@ function emitParamTypes(ctx: PyContext, name: string, params: readonly ParamFact
     out.push(type);
   }
   return out;
+}
+
+/** `<factory>()@router` pseudo-types: the dependencies a router factory of this file gives the routers it builds. */
+function routerFactoryTypes(ctx: PyContext): void {
+  for (const [name, fn] of ctx.functions) {
+    if (!ctx.project.routerFactories[name]) continue;
+    const made = returnedRouter(fn, ctx);
+    const deps = made ? callArgs(made.call).keywords.get('dependencies') : undefined;
+    emitParamTypes(ctx, `${name}()@router`, deps ? routeDependencies(deps, ctx).flat() : [], outerOf(fn));
+  }
 }
 
 /** The `fromType` parameters standing for a pseudo-type triple (see `emitParamTypes`). */

@@ -23,6 +23,18 @@ export interface ClassSummary {
   fields?: Record<string, string>;
 }
 
+export interface RouterFactory {
+  /** Module the factory is defined in. */
+  module: string;
+  params: string[];
+  prefix?: { param: string } | { literal: string };
+  app?: boolean;
+  /** The local variable holding the router it returns (routes may be declared on it inside the factory). */
+  variable?: string;
+  /** Some file calls it (`name(` besides its `def`): its router is a template of the routers built. */
+  called?: boolean;
+}
+
 export interface ProjectIndex {
   /**
    * Package the analyzed root itself is (its directory name when it holds `__init__.py`, under
@@ -48,6 +60,13 @@ export interface ProjectIndex {
    * Name → the inner function, and whether the factory returns the `Depends` marker itself.
    */
   factories: Record<string, { inner: string; marker: boolean }>;
+  /**
+   * Router factories: module-level functions that return a router or app they build (`def
+   * make_router(prefix: str): return APIRouter(prefix=prefix, dependencies=[...])`, also through a
+   * local variable), used as `router = make_router('/users')`. Name → its parameters, where the
+   * router's prefix comes from (one of them, or a literal), and whether it builds an app.
+   */
+  routerFactories: Record<string, RouterFactory>;
   /** `REST_FRAMEWORK` settings that shape every DRF list operation. */
   drf: { pagination?: string; pageSize?: boolean; filterBackends?: string[] };
 }
@@ -59,7 +78,7 @@ const CLASS_ATTRS = new Set([
 ]);
 
 export function emptyProjectIndex(): ProjectIndex {
-  return { packagePrefix: '', classes: {}, dependencies: [], dependsAliases: {}, instances: {}, factories: {}, drf: {} };
+  return { packagePrefix: '', classes: {}, dependencies: [], dependsAliases: {}, instances: {}, factories: {}, routerFactories: {}, drf: {} };
 }
 
 /** Scans every `.py` file of the tree (files over 2 MB are skipped). */
@@ -83,10 +102,23 @@ export function scanProject(tree: readonly TreeFile[], moduleOf: (path: string, 
   const dependsNames = new Set<string>();
   const moduleFunctions = new Set<string>();
   const instances: Record<string, string> = {};
+  const returned: ScanState['returned'] = {};
   pyFiles.forEach((f, i) => {
     const text = texts[i];
-    if (text !== undefined) scanFile(text, moduleOf(f.path, index.packagePrefix), index, { dependsNames, moduleFunctions, instances });
+    if (text !== undefined) scanFile(text, moduleOf(f.path, index.packagePrefix), index, { dependsNames, moduleFunctions, instances, returned });
   });
+  for (const [name, r] of Object.entries(returned)) {
+    const cls = r.callee.split('.').pop()!;
+    const kinds = [cls, ...ancestors(cls, index, () => undefined)];
+    const app = kinds.includes('FastAPI');
+    if (!app && !kinds.includes('APIRouter')) continue;
+    const calls = texts.reduce((n, t) => n + (t === undefined ? 0 : (t.match(new RegExp(`(?<!\\w)${name}\\s*\\(`, 'g'))?.length ?? 0)), 0);
+    const factory: RouterFactory = { module: r.module, params: r.params, ...(app ? { app } : {}), ...(r.variable ? { variable: r.variable } : {}), ...(calls > 1 ? { called: true } : {}) };
+    const prefix = /\bprefix\s*=\s*(?:(['"])(.*?)\1|([A-Za-z_]\w*)\s*[,)])/.exec(r.text);
+    if (prefix?.[3] !== undefined && r.params.includes(prefix[3])) factory.prefix = { param: prefix[3] };
+    else if (prefix?.[2] !== undefined) factory.prefix = { literal: prefix[2] };
+    index.routerFactories[name] = factory;
+  }
   index.dependencies = [...dependsNames].filter((n) => moduleFunctions.has(n) || index.classes[n] !== undefined).sort();
   // A factory that returns a plain function is a dependency only where `Depends(factory(...))` says so (not a decorator).
   for (const [name, f] of Object.entries(index.factories)) if (!f.marker && !dependsNames.has(name)) delete index.factories[name];
@@ -134,12 +166,49 @@ interface ScanState {
   moduleFunctions: Set<string>;
   /** Every module-level `name = Callee(...)`: name → callee (last segment). */
   instances: Record<string, string>;
+  /** Module-level functions returning a call (`return APIRouter(...)`, or a variable assigned one): the call, the variable, the function's parameters. */
+  returned: Record<string, { callee: string; text: string; params: string[]; module: string; variable?: string }>;
 }
 
 interface OpenFunction {
   name: string;
   indent: number;
   nested: Set<string>;
+  params: string[];
+  /** Local `name = Callee(...)`: the callee and the call's text. */
+  calls: Map<string, { callee: string; text: string }>;
+}
+
+/** The text of a call starting on line `i` (at `from`), up to its closing parenthesis (40 lines at most). */
+function callText(lines: readonly string[], i: number, from: number): string {
+  let text = lines[i]!.slice(from);
+  for (let j = i; depthOf(text) > 0 && j + 1 < lines.length && j - i < 40; ) text += ` ${lines[++j]!.trim()}`;
+  return text;
+}
+
+/** Parameter names of a `def` header starting on line `i`. */
+function paramNames(lines: readonly string[], i: number): string[] {
+  const line = lines[i]!;
+  const open = line.indexOf('(');
+  if (open < 0) return [];
+  let header = line.slice(open + 1);
+  for (let j = i; depthOf(header) > -1 && j + 1 < lines.length && j - i < 40; ) header += ` ${lines[++j]!.trim()}`;
+  const out: string[] = [];
+  let depth = 0;
+  let current = '';
+  for (const c of header) {
+    if (c === '(' || c === '[' || c === '{') depth++;
+    if (c === ')' || c === ']' || c === '}') {
+      if (depth === 0) break;
+      depth--;
+    }
+    if (c === ',' && depth === 0) {
+      out.push(current);
+      current = '';
+    } else current += c;
+  }
+  out.push(current);
+  return out.map((p) => /^\s*([A-Za-z_]\w*)/.exec(p)?.[1]).filter((p): p is string => p !== undefined && p !== 'self');
 }
 
 interface OpenClass {
@@ -169,6 +238,11 @@ function scanFile(text: string, module: string, index: ProjectIndex, state: Scan
       if (nested) fn.nested.add(nested[1]!);
       const ret = /^\s+return\s+(?:(?:[\w.]*\.)?(?:Depends|Security)\(\s*(?:dependency\s*=\s*)?)?([A-Za-z_]\w*)\s*\)?\s*(?:#.*)?$/.exec(line);
       if (ret && fn.nested.has(ret[1]!)) index.factories[fn.name] = { inner: ret[1]!, marker: /\b(?:Depends|Security)\(/.test(line) };
+      const local = /^\s+([A-Za-z_]\w*)\s*(?::[^=]+)?=\s*([A-Za-z_][\w.]*)\(/.exec(line);
+      if (local) fn.calls.set(local[1]!, { callee: local[2]!, text: callText(lines, i, local[0].length - 1) });
+      const returnsCall = /^\s+return\s+([A-Za-z_][\w.]*)\(/.exec(line);
+      const made = returnsCall ? { callee: returnsCall[1]!, text: callText(lines, i, returnsCall[0].length - 1) } : ret && fn.calls.has(ret[1]!) ? { ...fn.calls.get(ret[1]!)!, variable: ret[1]! } : undefined;
+      if (made) state.returned[fn.name] ??= { ...made, params: fn.params, module };
     }
     const top = stack[stack.length - 1];
     if (top && top.bodyIndent === undefined) top.bodyIndent = indent;
@@ -199,7 +273,7 @@ function scanFile(text: string, module: string, index: ProjectIndex, state: Scan
     if (def) {
       if (indent === 0) {
         moduleFunctions.add(def[2]!);
-        fn = { name: def[2]!, indent: 0, nested: new Set() };
+        fn = { name: def[2]!, indent: 0, nested: new Set(), params: paramNames(lines, i), calls: new Map() };
       }
       if (inBody) top!.summary.methods.push(def[2]!);
       continue;

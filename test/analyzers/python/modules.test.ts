@@ -46,7 +46,7 @@ test('project index: class hierarchies across files, methods, DRF settings, Depe
   assert.deepEqual(index.dependencies, ['get_current_user']);
 });
 
-test('project index: instances used as dependencies, dependency factories (not decorators), packages above the analyzed root', () => {
+test('project index: instances used as dependencies, dependency and router factories (not decorators), packages above the analyzed root', () => {
   const files: Record<string, string> = {
     '__init__.py': '',
     'deps.py': [
@@ -69,12 +69,19 @@ test('project index: instances used as dependencies, dependency factories (not d
       '        return size',
       '    return Depends(get_size)',
       '',
+      'def make_router(prefix: str,',
+      '                tags=None):',
+      '    router = APIRouter(',
+      '        prefix=prefix, tags=tags,',
+      '    )',
+      '    return router',
+      '',
       'def logged(fn):',
       '    def wrapper(*args):',
       '        return fn(*args)',
       '    return wrapper',
     ].join('\n'),
-    'main.py': 'from acme.shop.deps import check, require_role\nfrom acme.shop import deps\nimport os\n\napp = FastAPI(dependencies=[Depends(check), Depends(require_role("admin"))])\n',
+    'main.py': 'from acme.shop.deps import check, require_role\nfrom acme.shop import deps\nimport os\n\napp = FastAPI(dependencies=[Depends(check), Depends(require_role("admin"))])\nusers = deps.make_router("/users")\n',
   };
   const tree = Object.entries(files).map(([path, text]) => ({ path, absolutePath: `/x/shop/${path}`, read: () => text }));
   const index = scanProject(tree, (p, prefix) => moduleInfo(p, prefix).name);
@@ -82,4 +89,5 @@ test('project index: instances used as dependencies, dependency factories (not d
   assert.deepEqual(index.classes.Check?.[0]?.module, 'acme.shop.deps');
   assert.deepEqual(index.instances, { check: 'Check' });
   assert.deepEqual(index.factories, { require_role: { inner: 'checker', marker: false }, PageSize: { inner: 'get_size', marker: true } });
+  assert.deepEqual(index.routerFactories, { make_router: { module: 'acme.shop.deps', params: ['prefix', 'tags'], prefix: { param: 'prefix' }, variable: 'router', called: true } });
 });
