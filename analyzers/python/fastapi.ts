@@ -1,15 +1,21 @@
 /**
  * FastAPI: `app = FastAPI()` (a root), `router = APIRouter(prefix=..., tags=[...])` (also custom
- * subclasses), routes by decorator (`@router.get('/items/{id}', response_model=..., status_code=...)`,
+ * subclasses, and routers built by factory functions: `make_router('/users')`), routes by
+ * decorator (`@router.get('/items/{id}', response_model=..., status_code=...)`,
  * `@app.api_route(..., methods=[...])`) or `add_api_route`, mounts by `include_router(r, prefix=)`
- * and `app.mount(prefix, sub_app)`, across files (`from app.api.routes import users` →
+ * (also for each router of a loop: `for r in API_ROUTERS: app.include_router(r)`) and
+ * `app.mount(prefix, sub_app)`, across files (`from app.api.routes import users` →
  * `users.router`). The handler signature is the request: path parameters by name, simple-typed
  * parameters are query parameters, `Query`/`Path`/`Header`/`Cookie`/`Body`/`Form`/`File` (as
  * defaults or in `Annotated[...]`) say where the others go, pydantic models are the JSON body,
- * `Depends(fn)` brings in the dependency's own parameters (through `<fn>@query`/`@header`/`@cookie`
- * pseudo-types this module also emits for every dependency function of the project). Responses
- * come from `response_model`/the return annotation, `status_code`, `responses={...}` and what the
- * handler raises; 422 when FastAPI validates anything.
+ * `Depends(...)` brings in the dependency's own parameters and those of its own dependencies: a
+ * function, a class, an instance of a callable class (its `__call__`), a factory's product. The
+ * `dependencies=[...]` of a route, a router, a router class's `__init__`, an app or an
+ * `include_router` (also through variables) add theirs to every route below. Dependencies of
+ * other files come through `<name>@query`/`@header`/`@cookie` pseudo-types this module emits
+ * where they are declared. Responses come from `response_model`/the return annotation,
+ * `status_code`, `responses={...}` and what the handler raises; 422 when FastAPI validates
+ * anything.
  */
 import type { BodyFact, ParamFact, ResponseFact, RouteFact, SymbolRef, TypeFact } from '../service/facts.js';
 import { HTTP_METHODS, type HttpMethod } from '../service/facts.js';
