@@ -23,11 +23,12 @@ export interface Bindings {
 
 const MAX_DEPTH = 6;
 
-/** The bindings of the identifier `name` as seen from `at`. */
-export function bindingsOf(name: string, at: SyntaxNode, ctx: PyContext): Bindings {
+/** The bindings of the identifier `name` as seen from `at` (`depth`: how deep in a chain of names this lookup is). */
+export function bindingsOf(name: string, at: SyntaxNode, ctx: PyContext, depth = 0): Bindings {
+  if (depth > MAX_DEPTH) return { scope: 'free', values: [], block: ctx.root };
   for (let n: SyntaxNode | null = at.parent, child: SyntaxNode = at; n; child = n, n = n.parent) {
     if (n.type === 'for_statement' && child.id !== n.childForFieldName('right')?.id) {
-      const values = forTargetValues(name, n, ctx, 0);
+      const values = forTargetValues(name, n, ctx, depth);
       if (values) return { scope: scopeOf(n), values, block: scopeNode(n, ctx) };
     }
     // A function's parameter defaults and annotations belong to the scope around it.
@@ -36,7 +37,7 @@ export function bindingsOf(name: string, at: SyntaxNode, ctx: PyContext): Bindin
       if (values) return { scope: 'local', values, block: child };
     }
   }
-  const values = scopeBindings(name, ctx.root, ctx, 0);
+  const values = scopeBindings(name, ctx.root, ctx, depth);
   return values ? { scope: 'module', values, block: ctx.root } : { scope: 'free', values: [], block: ctx.root };
 }
 
@@ -60,7 +61,7 @@ export function elementsOf(node: SyntaxNode | null | undefined, ctx: PyContext, 
       return fn === 'list' || fn === 'tuple' ? elementsOf(arg, ctx, depth + 1) : [];
     }
     case 'identifier': {
-      const { scope, values, block } = bindingsOf(node.text, node, ctx);
+      const { scope, values, block } = bindingsOf(node.text, node, ctx, depth + 1);
       if (scope === 'free') return [];
       const out = values.flatMap((v) => elementsOf(v, ctx, depth + 1));
       // In-place growth in the binding scope: `deps.append(x)`, `deps.extend([...])`, `deps.insert(0, x)`.
@@ -83,7 +84,7 @@ export function elementsOf(node: SyntaxNode | null | undefined, ctx: PyContext, 
 /** Follows a name through its bindings to what it finally holds (aliases `dep = verify` followed); non-name values as they are. */
 export function resolvedValues(node: SyntaxNode, ctx: PyContext, depth = 0): SyntaxNode[] {
   if (node.type !== 'identifier' || depth > MAX_DEPTH) return [node];
-  const { values } = bindingsOf(node.text, node, ctx);
+  const { values } = bindingsOf(node.text, node, ctx, depth);
   if (values.length === 0) return [node];
   return values.flatMap((v) => (v.type === 'identifier' && v.text !== node.text ? resolvedValues(v, ctx, depth + 1) : [v]));
 }

@@ -58,3 +58,9 @@ test('rules of dependencies in other files: a callable class instance’s __call
   // A dependency in a file without FastAPI imports (a session provider) is infrastructure: no request rule.
   assert.deepEqual(rules.filter((r) => r.evidence.some((e) => e.startsWith('app/db.py'))), []);
 });
+
+test('names bound to each other in circles (a = b; b = a; nested loops over each other) end the analysis; the readable route is found', async () => {
+  const { doc, result } = await analyzeFixture('fastapi-cycles');
+  assert.deepEqual([...operations(doc).keys()], ['GET /ok']);
+  assert.ok(result.files.flatMap((f) => f.diagnostics).some((d) => /route path path is not a string/.test(d.message)));
+});
