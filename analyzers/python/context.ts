@@ -10,7 +10,7 @@ import { createRuleCollector } from '../service/rules.js';
 import { evidenceOf, type SyntaxNode } from '../service/tree-sitter.js';
 import { moduleInfo, readImports, symbolRef, type Imported, type ModuleInfo } from './modules.js';
 import { ancestors, type ProjectIndex } from './project.js';
-import { assignmentsIn, definitionOf, dottedName, statementsOf, stringValue } from './syntax.js';
+import { assignmentsIn, callArgs, callName, definitionOf, dottedName, lastName, statementsOf, stringValue } from './syntax.js';
 
 export const RULE_PREFIX = 'PY';
 
@@ -27,7 +27,10 @@ export interface PyContext {
   classes: Map<string, SyntaxNode>;
   /** Module-level functions, by name. */
   functions: Map<string, SyntaxNode>;
-  /** Module-level string constants (`API_PREFIX = '/api/v1'`) and string attributes of module-level classes (`Settings.api_prefix`). */
+  /**
+   * Module-level string constants (`API_PREFIX = '/api/v1'`) and string attributes of
+   * module-level classes (`Settings.api_prefix`, also `api_prefix: str = Field('/api', ...)`).
+   */
   constants: Map<string, string>;
   evidence(node: SyntaxNode, last?: SyntaxNode): Evidence;
   /** Ancestor class names (last segments) of a class of this file or of the project, nearest first. */
@@ -56,7 +59,7 @@ export function createContext(path: string, root: SyntaxNode, project: ProjectIn
         if (name && !classes.has(name)) classes.set(name, def);
         if (name) {
           for (const a of assignmentsIn(def.childForFieldName('body'))) {
-            const v = stringValue(a.value);
+            const v = stringValue(a.value) ?? fieldDefault(a.value);
             if (v !== undefined && !a.augmented) constants.set(`${name}.${a.name}`, v);
           }
         }
@@ -130,4 +133,11 @@ export function createContext(path: string, root: SyntaxNode, project: ProjectIn
     },
   };
   return ctx;
+}
+
+/** The string default of a pydantic `Field('/api', ...)` / `Field(default='/api')` (settings classes). */
+function fieldDefault(node: SyntaxNode | undefined): string | undefined {
+  if (node?.type !== 'call' || lastName(callName(node) ?? '') !== 'Field') return undefined;
+  const args = callArgs(node);
+  return stringValue(args.positional[0] ?? args.keywords.get('default'));
 }

@@ -7,9 +7,10 @@
  * bodies, pagination, filters, drf-spectacular), class-views.ts (class-based views of either
  * world), serializers.ts (DRF, marshmallow, restx models), models.ts (pydantic, dataclasses,
  * enums), handler.ts (what a handler body reads), statuses.ts (what it answers), rules.ts,
- * route-paths.ts, modules.ts (module names, imports), objects.ts (router objects), project.ts (the
- * cross-file index `prepare` builds), context.ts, types.ts, syntax.ts. Test files (`tests/`,
- * `test_*.py`, `conftest.py`) are not analyzed: they are not served.
+ * route-paths.ts, bindings.ts (what a variable holds where it is used), modules.ts (module names,
+ * imports), objects.ts (router objects), project.ts (the cross-file index `prepare` builds),
+ * context.ts, types.ts, syntax.ts. Test files (`tests/`, `test_*.py`, `conftest.py`) are not
+ * analyzed: they are not served.
  */
 import type { FrontendContext } from '../model.js';
 import { createServiceFrontend, type Extracted, type ExtractInput } from '../service/frontend.js';
@@ -26,7 +27,7 @@ import { emptyProjectIndex, scanProject, type ProjectIndex } from './project.js'
 import { extractSerializers } from './serializers.js';
 
 /** Bump when the extraction changes: cached results of older versions are redone. */
-export const PYTHON_ANALYZER_VERSION = '1';
+export const PYTHON_ANALYZER_VERSION = '2';
 
 const TEST_FILE = /(^|\/)(tests?|testing)\/|(^|\/)(test_[^/]*|[^/]*_tests?|conftest)\.py$/;
 

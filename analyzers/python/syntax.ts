@@ -27,10 +27,15 @@ export function stringValue(node: SyntaxNode | null | undefined): string | undef
   const raw = prefix.includes('r');
   let out = '';
   for (const c of node.namedChildren) {
-    if (c.type === 'string_content') out += raw ? c.text : unescape(c.text);
+    if (c.type === 'string_content') out += fStringText(raw ? c.text : unescape(c.text), prefix);
     else if (c.type === 'interpolation') return undefined;
   }
   return out;
+}
+
+/** In an f-string, `{{` and `}}` stand for literal braces. */
+export function fStringText(text: string, prefix: string): string {
+  return prefix.includes('f') ? text.replace(/\{\{/g, '{').replace(/\}\}/g, '}') : text;
 }
 
 const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', '0': '\0' };

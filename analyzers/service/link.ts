@@ -536,10 +536,9 @@ function buildOperation(
         add({ ...p, fromType: undefined, schema: p.schema ?? ({ $ref: `#/components/schemas/${p.fromType}` } as Schema) } as ParamFact);
         continue;
       }
-      if (!found || props.length === 0) {
-        notes.push(`parameters of ${p.fromType} not expanded: type not found in the analyzed sources`);
-        continue;
-      }
+      // A type found without properties (a dependency that reads nothing from this location) adds nothing, silently.
+      if (!found) notes.push(`parameters of ${p.fromType} not expanded: type not found in the analyzed sources`);
+      if (!found || props.length === 0) continue;
       for (const prop of props) {
         if (prop.binding?.skip) continue;
         const paramName = prop.binding?.name ?? prop.name;

@@ -45,3 +45,49 @@ test('project index: class hierarchies across files, methods, DRF settings, Depe
   assert.deepEqual(index.dependsAliases, { CurrentUser: 'get_current_user' });
   assert.deepEqual(index.dependencies, ['get_current_user']);
 });
+
+test('project index: instances used as dependencies, dependency and router factories (not decorators), packages above the analyzed root', () => {
+  const files: Record<string, string> = {
+    '__init__.py': '',
+    'deps.py': [
+      'class Check:',
+      '    def __call__(self, x_v: str = Header(None)):',
+      '        pass',
+      '',
+      'check: Check = Check(minimum="1.0")',
+      'router = APIRouter()',
+      '',
+      'def require_role(role: str):',
+      '    def checker(x_role: str = Header(...)):',
+      '        pass',
+      '    return checker',
+      '',
+      'def PageSize(',
+      '    default: int = 20,',
+      '):',
+      '    def get_size(size: int = Body(None)):',
+      '        return size',
+      '    return Depends(get_size)',
+      '',
+      'def make_router(prefix: str,',
+      '                tags=None):',
+      '    router = APIRouter(',
+      '        prefix=prefix, tags=tags,',
+      '    )',
+      '    return router',
+      '',
+      'def logged(fn):',
+      '    def wrapper(*args):',
+      '        return fn(*args)',
+      '    return wrapper',
+    ].join('\n'),
+    'main.py': 'from acme.shop.deps import check, require_role\nfrom acme.shop import deps\nimport os\n\napp = FastAPI(dependencies=[Depends(check), Depends(require_role("admin"))])\nusers = deps.make_router("/users")\n',
+  };
+  const tree = Object.entries(files).map(([path, text]) => ({ path, absolutePath: `/x/shop/${path}`, read: () => text }));
+  const index = scanProject(tree, (p, prefix) => moduleInfo(p, prefix).name);
+  assert.equal(index.packagePrefix, 'acme.shop');
+  assert.deepEqual(index.classes.Check?.[0]?.module, 'acme.shop.deps');
+  assert.deepEqual(index.instances, { check: 'Check' });
+  assert.deepEqual(index.factories, { require_role: { inner: 'checker', marker: false }, PageSize: { inner: 'get_size', marker: true } });
+  assert.deepEqual(index.routerFactories, { make_router: { module: 'acme.shop.deps', params: ['prefix', 'tags'], prefix: { param: 'prefix' }, variable: 'router', called: true } });
+});
