@@ -21,13 +21,16 @@ import { extractJaxrsResource, isAbstract, isJaxrsResource, jaxrsTemplate, readA
 import { analyzeBodies, handlerBodies, localTypes } from './responses.js';
 import { extractRules } from './rules.js';
 import { extractServlet, isServletClass } from './servlet.js';
+import { interceptorKind, readAnonymousInterceptor, readInterceptor } from './filters.js';
+import { readRegistrations } from './registrations.js';
+import { isArgumentResolver, readArgumentResolver } from './resolvers.js';
 import { classMapping, extractSpringController, hasSpringMappings, isSpringController, springRoutes } from './spring.js';
 import { fileConstants, findAnnotation, modifierWords, qualifiedRef, readJavaFile, stringValue, type ClassInfo } from './syntax.js';
 import { extractTypes } from './types.js';
 import { normalizeTemplate } from './handlers.js';
 
 /** Bump when the extraction changes: cached results of older versions are redone. */
-export const JAVA_ANALYZER_VERSION = 'java-1';
+export const JAVA_ANALYZER_VERSION = 'java-2';
 
 const TEST_SOURCES = /(^|\/)src\/(test|it|integrationTest|integration-test|testFixtures)\//;
 
@@ -50,6 +53,15 @@ function extract({ path, tree, context }: ExtractInput): Extracted {
   for (const cls of file.classes) {
     if (cls.superclass) java.superclasses[cls.name] = cls.superclass;
     readExceptionStatuses(cls, ctx);
+    // Request handling around the handlers, and the code that registers it (and servlets).
+    const registrations = readRegistrations(cls, ctx, (name, body, base, site) => readAnonymousInterceptor(name, body, base, site, cls, ctx));
+    if (registrations.length) (java.registrations ??= []).push(...registrations);
+    readInterceptor(cls, ctx);
+    if (interceptorKind(cls, ctx)) notDto.add(cls);
+    if (isArgumentResolver(cls)) {
+      readArgumentResolver(cls, ctx);
+      notDto.add(cls);
+    }
     if (findAnnotation(cls.annotations, 'ApplicationPath')) {
       readApplicationPath(cls, ctx);
       notDto.add(cls);
