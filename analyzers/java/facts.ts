@@ -132,6 +132,19 @@ export interface ServletTemplateFact {
   evidence: Evidence;
 }
 
+/** A `@ControllerAdvice` whose `@ModelAttribute` methods read the request before the handlers it selects (`advice.ts`). */
+export interface AdviceFact {
+  name: string;
+  /** `Advice.method (file:line)`, for notes. */
+  methods: string[];
+  params: ParamFact[];
+  basePackages: string[];
+  assignableTypes: string[];
+  /** Selects controllers by their annotations: not applied. */
+  byAnnotation?: boolean;
+  evidence: Evidence;
+}
+
 export interface JavaFacts {
   templates: TemplateFact[];
   implementations: ImplementationFact[];
@@ -156,6 +169,7 @@ export interface JavaFacts {
   resolvers?: ResolverFact[];
   registrations?: RegistrationFact[];
   servlets?: ServletTemplateFact[];
+  advice?: AdviceFact[];
 }
 
 /** A route with what only the Java link step settles; the shared link step ignores the extra keys. */

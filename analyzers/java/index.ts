@@ -2,10 +2,13 @@
  * The Java frontend (issue #6): Spring MVC / WebFlux annotated controllers, JAX-RS resources and
  * servlets, read with tree-sitter through the shared service frame. Per file it extracts routers
  * (controllers, resources, servlets), routes with parameters, bodies and statuses, sub-resource
- * mounts, DTO schemas with Bean Validation, string constants and business rules; `prepare`
- * reads context paths and servlet mappings from application.properties/yml and web.xml; the
- * link step first settles what Java spreads over files (`inherit.ts`: interface-declared
- * mappings, exception statuses, `@ApplicationPath`, `@BeanParam`), then runs the shared link.
+ * mounts, DTO schemas with Bean Validation, string constants and business rules, and what runs
+ * around the handlers (filters, interceptors, argument resolvers, `@ModelAttribute` advice, and
+ * the code that registers them and servlets: `filters.ts`, `resolvers.ts`, `advice.ts`,
+ * `registrations.ts`); `prepare` reads context paths and servlet mappings from
+ * application.properties/yml and web.xml; the link step first settles what Java spreads over
+ * files (`inherit.ts`: interface-declared mappings, exception statuses, `@ApplicationPath`,
+ * `@BeanParam`, registrations, filters, resolvers, advice), then runs the shared link.
  */
 import type { FileAnalysis, TreeFile } from '../model.js';
 import { emptyFacts } from '../service/facts.js';
@@ -21,6 +24,7 @@ import { extractJaxrsResource, isAbstract, isJaxrsResource, jaxrsTemplate, readA
 import { analyzeBodies, handlerBodies, localTypes } from './responses.js';
 import { extractRules } from './rules.js';
 import { extractServlet, isServletClass } from './servlet.js';
+import { readControllerAdvice } from './advice.js';
 import { interceptorKind, readAnonymousInterceptor, readInterceptor } from './filters.js';
 import { readRegistrations } from './registrations.js';
 import { isArgumentResolver, readArgumentResolver } from './resolvers.js';
@@ -57,6 +61,7 @@ function extract({ path, tree, context }: ExtractInput): Extracted {
     const registrations = readRegistrations(cls, ctx, (name, body, base, site) => readAnonymousInterceptor(name, body, base, site, cls, ctx));
     if (registrations.length) (java.registrations ??= []).push(...registrations);
     readInterceptor(cls, ctx);
+    readControllerAdvice(cls, ctx);
     if (interceptorKind(cls, ctx)) notDto.add(cls);
     if (isArgumentResolver(cls)) {
       readArgumentResolver(cls, ctx);

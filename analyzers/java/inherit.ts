@@ -6,7 +6,9 @@
  * status their class, an `@ExceptionHandler` or an `ExceptionMapper` declares; `@Valid` handlers
  * answer the validation failure status; `@BeanParam` classes expand into parameters; JAX-RS root
  * resources move under the `@ApplicationPath` (or the configured JAX-RS path) and the context
- * path; constants defined from constants of other files are resolved.
+ * path; constants defined from constants of other files are resolved; servlets registered in
+ * code get their routes, argument resolvers take the parameters they support, and the headers
+ * that filters, interceptors and `@ControllerAdvice` read go onto the operations they cover.
  */
 import { dirname } from 'node:path/posix';
 import type { Diagnostic, FileAnalysis } from '../model.js';
@@ -17,6 +19,7 @@ import type { TypeFact } from '../service/facts.js';
 import { primitiveSchema, refsIn, typeRef, type Schema } from '../service/schema.js';
 import { JAXRS_EXCEPTIONS } from './responses.js';
 import { TYPE_PARAM } from './types.js';
+import { applyControllerAdvice } from './advice.js';
 import { applyRequestFilters } from './filters.js';
 import { coversPaths, placeRegisteredServlets } from './registrations.js';
 import { applyArgumentResolvers } from './resolvers.js';
@@ -50,6 +53,7 @@ export function settleJavaFacts(files: readonly FileAnalysis[]): FileAnalysis[] 
   placeRegisteredServlets(entries);
   const expandName = constantExpander(entries);
   applyArgumentResolvers(entries, expandName);
+  applyControllerAdvice(entries);
   applyRequestFilters(entries, expandName, coversPaths);
   resolveParamNames(entries, expandName);
   return out;

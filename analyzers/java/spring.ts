@@ -15,6 +15,7 @@ import type { HttpMethod, ParamFact, RouteFact } from '../service/facts.js';
 import { joinPaths } from '../service/paths.js';
 import type { Schema } from '../service/schema.js';
 import { evidenceOf, type SyntaxNode } from '../service/tree-sitter.js';
+import { applyModelAttributes } from './advice.js';
 import { constraintStatement } from './constraints.js';
 import { defaultFor, docsOf, handlerResponses, mediaTypes, mergeTemplateParams, normalizeTemplate, paramSchema, resolvePropertyPlaceholders, returnInfo, type ExtractContext } from './handlers.js';
 import { requestReads } from './request-reads.js';
@@ -288,7 +289,9 @@ export function extractSpringController(cls: ClassInfo, ctx: ExtractContext): vo
   const contextPath = ctx.config?.contextPath ?? '';
   const prefixes = (classMap?.paths ?? ['']).map((p) => joinPaths(contextPath, springPath, normalizeTemplate(p).path));
   facts.routers.push({ id: cls.localName, prefixes: prefixes.map((p) => (p === '/' ? '' : p)), root: true, evidence: evidenceOf(file.path, cls.node), label: cls.name });
-  for (const r of mergeVariants(springRoutes(cls, cls.localName, ctx, { template: false }))) facts.routes.push(r);
+  const routes = mergeVariants(springRoutes(cls, cls.localName, ctx, { template: false }));
+  applyModelAttributes(routes, cls, ctx);
+  for (const r of routes) facts.routes.push(r);
 }
 
 /**
