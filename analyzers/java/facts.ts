@@ -85,6 +85,8 @@ export interface InterceptorFact {
    * `<filter-mapping>`. `patterns` empty: every request.
    */
   auto?: { as: 'filter' | 'bean' | 'provider'; patterns: string[]; via: string; evidence: Evidence };
+  /** Annotations on the class: a JAX-RS `@NameBinding` among them limits it to the resources that carry it. */
+  annotations?: string[];
   evidence: Evidence;
 }
 
@@ -170,6 +172,8 @@ export interface JavaFacts {
   registrations?: RegistrationFact[];
   servlets?: ServletTemplateFact[];
   advice?: AdviceFact[];
+  /** Annotation types declared here with JAX-RS `@NameBinding` (`@Secured`). */
+  nameBindings?: string[];
 }
 
 /** A route with what only the Java link step settles; the shared link step ignores the extra keys. */
@@ -184,6 +188,8 @@ export interface JavaRouteFact extends RouteFact {
   pageable?: boolean;
   /** Selected by `params`/`headers` conditions among handlers of the same method and path. */
   conditioned?: boolean;
+  /** Annotations on the JAX-RS resource method and its class, for `@NameBinding` filters. */
+  bindings?: string[];
   /** Which dispatch serves it: servlet filters see every request, Spring interceptors only `spring` ones, JAX-RS filters `jaxrs` ones. */
   servedBy?: 'spring' | 'jaxrs' | 'servlet';
   /**

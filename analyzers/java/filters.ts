@@ -12,8 +12,10 @@
  * `addPathPatterns`/`excludePathPatterns` (Ant patterns), or every request for a filter bean
  * (Spring Boot), a `@Provider` JAX-RS filter, a security-chain filter. Servlet filters see every
  * request of the servlet container (Spring, JAX-RS and plain servlets); interceptors and WebFlux
- * filters only Spring's handlers; JAX-RS filters only JAX-RS resources. A class nothing registers is
- * dead code here and covers nothing. A class extending a project filter inherits its kind and reads.
+ * filters only Spring's handlers; JAX-RS filters only JAX-RS resources, and a JAX-RS filter carrying
+ * a `@NameBinding` annotation only the resource methods or classes annotated with it. A class
+ * nothing registers is dead code here and covers nothing. A class extending a project filter
+ * inherits its kind and reads.
  *
  * Standard HTTP headers a filter reads for logging, tracing or content coding (`User-Agent`,
  * `Content-Encoding`, `Accept-Encoding`, `X-Forwarded-For`, …) are not written: every client and
@@ -22,7 +24,7 @@
  */
 import type { ParamFact } from '../service/facts.js';
 import { joinPaths } from '../service/paths.js';
-import { evidenceOf, type SyntaxNode } from '../service/tree-sitter.js';
+import { descendants, evidenceOf, type SyntaxNode } from '../service/tree-sitter.js';
 import type { InterceptorFact, InterceptorKind, JavaRouteFact, RegistrationFact } from './facts.js';
 import type { ExtractContext } from './handlers.js';
 import type { Entry } from './inherit.js';
@@ -86,6 +88,7 @@ export function readInterceptor(cls: ClassInfo, ctx: ExtractContext): void {
   if (!kind && params.length === 0 && !auto) return;
   const fact: InterceptorFact = { name: cls.name, qualified: cls.qualified, ...(kind ? { kind } : {}), ...(cls.superclass ? { superclass: cls.superclass } : {}), params, evidence: evidenceOf(ctx.file.path, cls.node) };
   if (auto) fact.auto = auto;
+  if (cls.annotations.length) fact.annotations = cls.annotations.map((a) => a.name);
   (ctx.facts.java.interceptors ??= []).push(fact);
 }
 
@@ -111,16 +114,26 @@ function autoRegistration(cls: ClassInfo, ctx: ExtractContext): InterceptorFact[
   const bean = findAnnotation(cls.annotations, 'Component', 'Service', 'Named', 'Configuration');
   if (bean) return { as: 'bean', patterns: [], via: `@${bean.name} (Spring Boot registers filter beans for every request)`, evidence: evidenceOf(ctx.file.path, bean.node) };
   const provider = findAnnotation(cls.annotations, 'Provider');
-  // Another annotation on a JAX-RS filter may be a @NameBinding that limits it to the resources carrying it.
-  const bound = cls.annotations.some((a) => !/^(Provider|Priority|PreMatching|Component|Singleton|ApplicationScoped|Dependent|RequestScoped|Unremovable|SuppressWarnings|Deprecated)$/.test(a.name));
-  if (provider && !bound) return { as: 'provider', patterns: [], via: '@Provider', evidence: evidenceOf(ctx.file.path, provider.node) };
+  if (provider) return { as: 'provider', patterns: [], via: '@Provider', evidence: evidenceOf(ctx.file.path, provider.node) };
   return undefined;
+}
+
+/** Annotation types this file declares with `@NameBinding`. */
+export function readNameBindings(root: SyntaxNode, ctx: ExtractContext): void {
+  for (const decl of descendants(root, 'annotation_type_declaration')) {
+    const mods = decl.namedChildren.find((c) => c.type === 'modifiers');
+    const isBinding = (mods?.namedChildren ?? []).some((a) => (a.type === 'marker_annotation' || a.type === 'annotation') && /(^|\.)NameBinding$/.test(a.childForFieldName('name')?.text ?? ''));
+    const name = decl.childForFieldName('name')?.text;
+    if (isBinding && name) (ctx.facts.java.nameBindings ??= []).push(name);
+  }
 }
 
 // ---------------------------------------------------------------- link step
 
 interface Coverage {
   className: string;
+  /** JAX-RS name bindings: only resources carrying one of these. */
+  bindings: string[];
   kind: InterceptorKind;
   params: ParamFact[];
   patterns: string[];
@@ -163,6 +176,8 @@ export function applyRequestFilters(entries: Entry[], expandName: (name: string,
     return kind && params.length > 0 ? { name, kind, params } : undefined;
   };
 
+  const nameBindings = new Set(entries.flatMap((e) => e.facts.java.nameBindings ?? []));
+  const bindingsOf = (name: string): string[] => (facts.get(name)?.fact.annotations ?? []).filter((a) => nameBindings.has(a));
   const coverages: Coverage[] = [];
   const explicit = new Set<string>();
   const registrations: RegistrationFact[] = entries.flatMap((e) => e.facts.java.registrations ?? []);
@@ -177,14 +192,14 @@ export function applyRequestFilters(entries: Entry[], expandName: (name: string,
     const key = `${found.name}\u0000${r.as}\u0000${r.patterns.join(',')}\u0000${r.excludes.join(',')}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    coverages.push({ className: found.name, kind: found.kind, params: found.params, patterns: r.patterns, excludes: r.excludes, style: r.as === 'interceptor' ? 'ant' : 'servlet', unresolved: !!r.unresolved, registration: registrationSite(r) });
+    coverages.push({ className: found.name, bindings: bindingsOf(found.name), kind: found.kind, params: found.params, patterns: r.patterns, excludes: r.excludes, style: r.as === 'interceptor' ? 'ant' : 'servlet', unresolved: !!r.unresolved, registration: registrationSite(r) });
   }
   const registered = new Set(coverages.map((c) => c.className));
   for (const { entry, fact } of new Set(facts.values())) {
     if (!fact.auto || registered.has(fact.name) || explicit.has(fact.name)) continue;
     const found = resolve(fact.name, fact.qualified);
     if (!found || !accepts(found.kind, fact.auto.as)) continue;
-    coverages.push({ className: fact.name, kind: found.kind, params: found.params, patterns: fact.auto.patterns, excludes: [], style: 'servlet', unresolved: false, registration: `${fact.auto.via} (${entry.file.source.path}:${fact.auto.evidence.startLine})` });
+    coverages.push({ className: fact.name, bindings: bindingsOf(fact.name), kind: found.kind, params: found.params, patterns: fact.auto.patterns, excludes: [], style: 'servlet', unresolved: false, registration: `${fact.auto.via} (${entry.file.source.path}:${fact.auto.evidence.startLine})` });
   }
   if (coverages.length === 0) return;
 
@@ -200,16 +215,17 @@ export function applyRequestFilters(entries: Entry[], expandName: (name: string,
       for (const c of coverages) {
         if (c.kind === 'interceptor' || c.kind === 'webfilter' ? served !== 'spring' : c.kind === 'jaxrs-filter' ? served !== 'jaxrs' : false) continue;
         if (!covers(c, candidates)) continue;
+        if (c.bindings.length && !c.bindings.some((b) => route.bindings?.includes(b))) continue;
         const added: string[] = [];
         for (const p of c.params) {
           const key = p.in === 'header' ? p.name.toLowerCase() : p.name;
           if (route.params.some((q) => q.in === p.in && (q.in === 'header' ? q.name.toLowerCase() : q.name) === key)) continue;
-          const where = c.patterns.length === 0 ? 'every request' : `requests to ${c.patterns.join(', ')}`;
+          const where = c.bindings.length ? `the resources annotated @${c.bindings.join(', @')}` : c.patterns.length === 0 ? 'every request' : `requests to ${c.patterns.join(', ')}`;
           route.params.push({ name: p.name, in: p.in, required: false, schema: p.schema ?? { type: 'string' }, description: `Read by ${KIND_LABEL[c.kind]} ${c.className} on ${where}.`, ...(p.evidence ? { evidence: p.evidence } : {}) });
           added.push(`${p.in} ${p.name}${p.evidence ? ` (${p.evidence.path}:${p.evidence.startLine})` : ''}`);
         }
         if (added.length === 0) continue;
-        const scope = c.patterns.length === 0 ? (c.unresolved ? 'for url patterns computed at run time (taken as every request)' : 'for every request') : `for ${c.patterns.join(', ')}${c.excludes.length ? ` except ${c.excludes.join(', ')}` : ''}`;
+        const scope = c.bindings.length ? `for the resources annotated @${c.bindings.join(', @')}` : c.patterns.length === 0 ? (c.unresolved ? 'for url patterns computed at run time (taken as every request)' : 'for every request') : `for ${c.patterns.join(', ')}${c.excludes.length ? ` except ${c.excludes.join(', ')}` : ''}`;
         (route.notes ??= []).push(`${added.join(', ')} read by ${KIND_LABEL[c.kind]} ${c.className}, registered by ${c.registration} ${scope}`);
       }
     }

@@ -25,7 +25,7 @@ import { analyzeBodies, handlerBodies, localTypes } from './responses.js';
 import { extractRules } from './rules.js';
 import { extractServlet, isServletClass } from './servlet.js';
 import { readControllerAdvice } from './advice.js';
-import { interceptorKind, readAnonymousInterceptor, readInterceptor } from './filters.js';
+import { interceptorKind, readAnonymousInterceptor, readInterceptor, readNameBindings } from './filters.js';
 import { readRegistrations } from './registrations.js';
 import { isArgumentResolver, readArgumentResolver } from './resolvers.js';
 import { classMapping, extractSpringController, hasSpringMappings, isSpringController, springRoutes } from './spring.js';
@@ -53,6 +53,7 @@ function extract({ path, tree, context }: ExtractInput): Extracted {
   const ruleMap = extractRules(file, collector.add);
   const ctx: ExtractContext = { file, facts, addRule: collector.add, diagnostics, config, rulesOf: (m) => ruleMap.get(m.id) ?? [] };
 
+  readNameBindings(tree.rootNode, ctx);
   const notDto = new Set<ClassInfo>();
   for (const cls of file.classes) {
     if (cls.superclass) java.superclasses[cls.name] = cls.superclass;

@@ -111,6 +111,7 @@ export function jaxrsRoutes(cls: ClassInfo, routerId: string, ctx: ExtractContex
       ruleIds: [...new Set(bodies.flatMap((b) => ctx.rulesOf(b.parent ?? b)))],
       tags: [cls.name],
       servedBy: 'jaxrs',
+      ...(anns.length + cls.annotations.length > 0 ? { bindings: [...new Set([...anns, ...cls.annotations].map((a) => a.name))] } : {}),
       ...docsOf(method, anns, cls, file),
     };
     const multipart = contentIn === 'multipart/form-data';
