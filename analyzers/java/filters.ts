@@ -101,7 +101,7 @@ export function readAnonymousInterceptor(name: string, body: SyntaxNode, base: s
 }
 
 /**
- * Registration without code: `@WebFilter`, a Spring bean (Spring Boot puts filter beans on every
+ * Registration without code: `@WebFilter`, a web.xml `<filter-mapping>`, a Spring bean (Spring Boot puts filter beans on every
  * request), a JAX-RS `@Provider`. Whether it applies depends on the kind, settled at link time
  * (the kind may come from a base class in another file).
  */
@@ -111,6 +111,8 @@ function autoRegistration(cls: ClassInfo, ctx: ExtractContext): InterceptorFact[
     const patterns = [...evalStrings(web.value, cls, ctx.file), ...evalStrings(web.args.get('urlPatterns'), cls, ctx.file)];
     return { as: 'filter', patterns, via: '@WebFilter', evidence: evidenceOf(ctx.file.path, web.node) };
   }
+  const declared = ctx.config?.filters?.find((f) => f.className === cls.qualified);
+  if (declared) return { as: 'filter', patterns: [...new Set(declared.patterns)], via: `web.xml <filter> ${declared.name}`, evidence: { path: declared.path, startLine: declared.line, endLine: declared.line } };
   const bean = findAnnotation(cls.annotations, 'Component', 'Service', 'Named', 'Configuration');
   if (bean) return { as: 'bean', patterns: [], via: `@${bean.name} (Spring Boot registers filter beans for every request)`, evidence: evidenceOf(ctx.file.path, bean.node) };
   const provider = findAnnotation(cls.annotations, 'Provider');
@@ -195,11 +197,11 @@ export function applyRequestFilters(entries: Entry[], expandName: (name: string,
     coverages.push({ className: found.name, bindings: bindingsOf(found.name), kind: found.kind, params: found.params, patterns: r.patterns, excludes: r.excludes, style: r.as === 'interceptor' ? 'ant' : 'servlet', unresolved: !!r.unresolved, registration: registrationSite(r) });
   }
   const registered = new Set(coverages.map((c) => c.className));
-  for (const { entry, fact } of new Set(facts.values())) {
+  for (const { fact } of new Set(facts.values())) {
     if (!fact.auto || registered.has(fact.name) || explicit.has(fact.name)) continue;
     const found = resolve(fact.name, fact.qualified);
     if (!found || !accepts(found.kind, fact.auto.as)) continue;
-    coverages.push({ className: fact.name, bindings: bindingsOf(fact.name), kind: found.kind, params: found.params, patterns: fact.auto.patterns, excludes: [], style: 'servlet', unresolved: false, registration: `${fact.auto.via} (${entry.file.source.path}:${fact.auto.evidence.startLine})` });
+    coverages.push({ className: fact.name, bindings: bindingsOf(fact.name), kind: found.kind, params: found.params, patterns: fact.auto.patterns, excludes: [], style: 'servlet', unresolved: false, registration: `${fact.auto.via} (${fact.auto.evidence.path}:${fact.auto.evidence.startLine})` });
   }
   if (coverages.length === 0) return;
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { analyze } from '../../../analyzers/analyze.js';
 import { javaFrontend } from '../../../analyzers/java/index.js';
+import { parseWebXml, parseWebXmlFilters } from '../../../analyzers/java/config.js';
 import { coversPaths } from '../../../analyzers/java/registrations.js';
 import { buildOutputs } from '../../../analyzers/output.js';
 import { parse } from 'yaml';
@@ -116,4 +117,17 @@ public class SignatureFilter implements Filter {
   const doc = parse(buildOutputs(result, { toolVersion: '0.0.0-test' }).files['openapi.yaml']!) as Doc;
   assert.deepEqual(Object.keys(doc.paths).sort(), ['/reports', '/reports/{pathInfo}']);
   assert.deepEqual(params(doc, '/reports/{pathInfo}', 'get').map((p) => `${p.name}:${p.in}`).sort(), ['X-Report-Format:header', 'X-Signature:header', 'pathInfo:path']);
+});
+
+test('web.xml filters: url-pattern and servlet-name mappings, commented and unmapped filters left out', () => {
+  const xml = `<web-app>
+  <servlet><servlet-name>api</servlet-name><servlet-class>x.Api</servlet-class></servlet>
+  <servlet-mapping><servlet-name>api</servlet-name><url-pattern>/api/*</url-pattern></servlet-mapping>
+  <filter><filter-name>auth</filter-name><filter-class>x.AuthFilter</filter-class></filter>
+  <filter><filter-name>idle</filter-name><filter-class>x.IdleFilter</filter-class></filter>
+  <filter-mapping><filter-name>auth</filter-name><url-pattern>/admin/*</url-pattern><servlet-name>api</servlet-name></filter-mapping>
+  <!-- <filter-mapping><filter-name>idle</filter-name><url-pattern>/*</url-pattern></filter-mapping> -->
+</web-app>`;
+  const filters = parseWebXmlFilters(xml, 'WEB-INF/web.xml', parseWebXml(xml));
+  assert.deepEqual(filters.map((f) => [f.name, f.className, f.patterns, f.line]), [['auth', 'x.AuthFilter', ['/admin/*', '/api/*'], 4]]);
 });
