@@ -18,6 +18,16 @@ export interface ServletDecl {
   line: number;
 }
 
+/** A web.xml `<filter>` with the url-patterns of its `<filter-mapping>`s (servlet-name mappings resolved to that servlet's patterns). */
+export interface FilterDecl {
+  name: string;
+  className?: string;
+  patterns: string[];
+  /** The web.xml it is declared in, and the line of its `<filter>`. */
+  path: string;
+  line: number;
+}
+
 export interface ModuleConfig {
   /** Module root, relative, `''` for the tree's root, else ending with `/`. */
   root: string;
@@ -31,6 +41,8 @@ export interface ModuleConfig {
   jaxrsPath?: string;
   jaxrsPathWins?: boolean;
   servlets: ServletDecl[];
+  /** web.xml servlet filters. */
+  filters?: FilterDecl[];
   /** `spring.data.web.pageable.page-parameter` / `size-parameter`. */
   pageable?: { page?: string; size?: string };
   /** Properties whose value is a path (starts with `/`), for `${prop}` placeholders in mappings. */
@@ -89,6 +101,8 @@ export function readJavaConfig(tree: readonly TreeFile[]): JavaContext {
       const m = moduleOf(moduleRoot(f.path));
       const servlets = parseWebXml(text);
       m.servlets.push(...servlets);
+      const filters = parseWebXmlFilters(text, f.path, servlets);
+      if (filters.length) (m.filters ??= []).push(...filters);
       m.sources.push(f.path);
       for (const s of servlets) {
         const base = s.patterns.map(patternBase).find((p) => p !== undefined);
@@ -224,4 +238,24 @@ export function parseWebXml(text: string): ServletDecl[] {
     for (const p of block.matchAll(/<url-pattern>\s*([^<]*?)\s*<\/url-pattern>/g)) decl.patterns.push(p[1]!);
   }
   return [...byName.values()];
+}
+
+/** `<filter>` and `<filter-mapping>` of a web.xml, joined by filter name; a mapping by `<servlet-name>` takes that servlet's url-patterns. */
+export function parseWebXmlFilters(text: string, path: string, servlets: readonly ServletDecl[]): FilterDecl[] {
+  const clean = text.replace(/<!--[\s\S]*?-->/g, (c) => c.replace(/[^\n]/g, ' '));
+  const tag = (block: string, name: string): string | undefined => new RegExp(`<${name}>\\s*([^<]*?)\\s*</${name}>`).exec(block)?.[1];
+  const byName = new Map<string, FilterDecl>();
+  for (const m of clean.matchAll(/<filter>([\s\S]*?)<\/filter>/g)) {
+    const name = tag(m[1]!, 'filter-name');
+    if (!name) continue;
+    const className = tag(m[1]!, 'filter-class');
+    byName.set(name, { name, ...(className ? { className } : {}), patterns: [], path, line: clean.slice(0, m.index).split('\n').length });
+  }
+  for (const m of clean.matchAll(/<filter-mapping>([\s\S]*?)<\/filter-mapping>/g)) {
+    const decl = byName.get(tag(m[1]!, 'filter-name') ?? '');
+    if (!decl) continue;
+    for (const p of m[1]!.matchAll(/<url-pattern>\s*([^<]*?)\s*<\/url-pattern>/g)) decl.patterns.push(p[1]!);
+    for (const s of m[1]!.matchAll(/<servlet-name>\s*([^<]*?)\s*<\/servlet-name>/g)) decl.patterns.push(...(s[1] === '*' ? ['/*'] : (servlets.find((x) => x.name === s[1])?.patterns ?? [])));
+  }
+  return [...byName.values()].filter((f) => f.patterns.length > 0);
 }

@@ -2,10 +2,13 @@
  * The Java frontend (issue #6): Spring MVC / WebFlux annotated controllers, JAX-RS resources and
  * servlets, read with tree-sitter through the shared service frame. Per file it extracts routers
  * (controllers, resources, servlets), routes with parameters, bodies and statuses, sub-resource
- * mounts, DTO schemas with Bean Validation, string constants and business rules; `prepare`
- * reads context paths and servlet mappings from application.properties/yml and web.xml; the
- * link step first settles what Java spreads over files (`inherit.ts`: interface-declared
- * mappings, exception statuses, `@ApplicationPath`, `@BeanParam`), then runs the shared link.
+ * mounts, DTO schemas with Bean Validation, string constants and business rules, and what runs
+ * around the handlers (filters, interceptors, argument resolvers, `@ModelAttribute` advice, and
+ * the code that registers them and servlets: `filters.ts`, `resolvers.ts`, `advice.ts`,
+ * `registrations.ts`); `prepare` reads context paths and servlet mappings from
+ * application.properties/yml and web.xml; the link step first settles what Java spreads over
+ * files (`inherit.ts`: interface-declared mappings, exception statuses, `@ApplicationPath`,
+ * `@BeanParam`, registrations, filters, resolvers, advice), then runs the shared link.
  */
 import type { FileAnalysis, TreeFile } from '../model.js';
 import { emptyFacts } from '../service/facts.js';
@@ -21,13 +24,17 @@ import { extractJaxrsResource, isAbstract, isJaxrsResource, jaxrsTemplate, readA
 import { analyzeBodies, handlerBodies, localTypes } from './responses.js';
 import { extractRules } from './rules.js';
 import { extractServlet, isServletClass } from './servlet.js';
+import { readControllerAdvice } from './advice.js';
+import { interceptorKind, readAnonymousInterceptor, readInterceptor, readNameBindings } from './filters.js';
+import { readRegistrations } from './registrations.js';
+import { isArgumentResolver, readArgumentResolver } from './resolvers.js';
 import { classMapping, extractSpringController, hasSpringMappings, isSpringController, springRoutes } from './spring.js';
 import { fileConstants, findAnnotation, modifierWords, qualifiedRef, readJavaFile, stringValue, type ClassInfo } from './syntax.js';
 import { extractTypes } from './types.js';
 import { normalizeTemplate } from './handlers.js';
 
 /** Bump when the extraction changes: cached results of older versions are redone. */
-export const JAVA_ANALYZER_VERSION = 'java-1';
+export const JAVA_ANALYZER_VERSION = 'java-2';
 
 const TEST_SOURCES = /(^|\/)src\/(test|it|integrationTest|integration-test|testFixtures)\//;
 
@@ -46,10 +53,21 @@ function extract({ path, tree, context }: ExtractInput): Extracted {
   const ruleMap = extractRules(file, collector.add);
   const ctx: ExtractContext = { file, facts, addRule: collector.add, diagnostics, config, rulesOf: (m) => ruleMap.get(m.id) ?? [] };
 
+  readNameBindings(tree.rootNode, ctx);
   const notDto = new Set<ClassInfo>();
   for (const cls of file.classes) {
     if (cls.superclass) java.superclasses[cls.name] = cls.superclass;
     readExceptionStatuses(cls, ctx);
+    // Request handling around the handlers, and the code that registers it (and servlets).
+    const registrations = readRegistrations(cls, ctx, (name, body, base, site) => readAnonymousInterceptor(name, body, base, site, cls, ctx));
+    if (registrations.length) (java.registrations ??= []).push(...registrations);
+    readInterceptor(cls, ctx);
+    readControllerAdvice(cls, ctx);
+    if (interceptorKind(cls, ctx)) notDto.add(cls);
+    if (isArgumentResolver(cls)) {
+      readArgumentResolver(cls, ctx);
+      notDto.add(cls);
+    }
     if (findAnnotation(cls.annotations, 'ApplicationPath')) {
       readApplicationPath(cls, ctx);
       notDto.add(cls);

@@ -6,7 +6,9 @@
  * status their class, an `@ExceptionHandler` or an `ExceptionMapper` declares; `@Valid` handlers
  * answer the validation failure status; `@BeanParam` classes expand into parameters; JAX-RS root
  * resources move under the `@ApplicationPath` (or the configured JAX-RS path) and the context
- * path; constants defined from constants of other files are resolved.
+ * path; constants defined from constants of other files are resolved; servlets registered in
+ * code get their routes, argument resolvers take the parameters they support, and the headers
+ * that filters, interceptors and `@ControllerAdvice` read go onto the operations they cover.
  */
 import { dirname } from 'node:path/posix';
 import type { Diagnostic, FileAnalysis } from '../model.js';
@@ -17,8 +19,12 @@ import type { TypeFact } from '../service/facts.js';
 import { primitiveSchema, refsIn, typeRef, type Schema } from '../service/schema.js';
 import { JAXRS_EXCEPTIONS } from './responses.js';
 import { TYPE_PARAM } from './types.js';
+import { applyControllerAdvice } from './advice.js';
+import { applyRequestFilters } from './filters.js';
+import { coversPaths, placeRegisteredServlets } from './registrations.js';
+import { applyArgumentResolvers } from './resolvers.js';
 
-interface Entry {
+export interface Entry {
   file: FileAnalysis;
   facts: JavaServiceFacts & { java: JavaFacts };
   diagnostics: Diagnostic[];
@@ -44,6 +50,12 @@ export function settleJavaFacts(files: readonly FileAnalysis[]): FileAnalysis[] 
   expandBeans(entries);
   renamePageable(entries);
   applyApplicationPaths(entries);
+  placeRegisteredServlets(entries);
+  const expandName = constantExpander(entries);
+  applyArgumentResolvers(entries, expandName);
+  applyControllerAdvice(entries);
+  applyRequestFilters(entries, expandName, coversPaths);
+  resolveParamNames(entries, expandName);
   return out;
 }
 
@@ -69,6 +81,31 @@ function resolveConstants(entries: Entry[]): void {
       }
     }
     if (!changed) break;
+  }
+}
+
+/** Expands `{{const:…}}` in a name from the constants of all files; undefined when one stays unknown. */
+function constantExpander(entries: Entry[]): (name: string, from: Entry) => string | undefined {
+  const global = new Map<string, string>();
+  for (const e of entries) for (const [k, v] of Object.entries(e.facts.constants)) if (!global.has(k)) global.set(k, v);
+  return (name, from) => {
+    if (!name.includes('{{const:')) return name;
+    const out = name.replace(/\{\{const:([^}]+)\}\}/g, (m, n: string) => from.facts.constants[n] ?? global.get(n) ?? (n.includes('.') ? global.get(n.split('.').pop()!) : undefined) ?? m);
+    return out.includes('{{const:') ? undefined : out;
+  };
+}
+
+/** Parameters read by a name another file defines (`request.getHeader(Headers.TENANT)`): that name, or left out when unknown. */
+function resolveParamNames(entries: Entry[], expandName: (name: string, from: Entry) => string | undefined): void {
+  for (const e of entries) {
+    for (const route of e.facts.routes) {
+      if (!route.params.some((p) => p.name.includes('{{const:'))) continue;
+      route.params = route.params.flatMap((p) => {
+        if (!p.name.includes('{{const:')) return [p];
+        const name = expandName(p.name, e);
+        return name ? [{ ...p, name }] : [];
+      });
+    }
   }
 }
 

@@ -14,6 +14,7 @@ import type { Schema } from '../service/schema.js';
 import { descendants, evidenceOf, type SyntaxNode } from '../service/tree-sitter.js';
 import type { JavaRouteFact, TemplateFact } from './facts.js';
 import { defaultFor, docsOf, handlerResponses, mediaTypes, mergeTemplateParams, normalizeTemplate, paramSchema, returnInfo, type ExtractContext } from './handlers.js';
+import { requestReads } from './request-reads.js';
 import { statusOf } from './responses.js';
 import { paramRule } from './spring.js';
 import { annotationsOf, evalString, findAnnotation, modifierWords, qualifiedRef, type Annotation, type ClassInfo } from './syntax.js';
@@ -109,6 +110,8 @@ export function jaxrsRoutes(cls: ClassInfo, routerId: string, ctx: ExtractContex
       evidence: evidenceOf(file.path, method),
       ruleIds: [...new Set(bodies.flatMap((b) => ctx.rulesOf(b.parent ?? b)))],
       tags: [cls.name],
+      servedBy: 'jaxrs',
+      ...(anns.length + cls.annotations.length > 0 ? { bindings: [...new Set([...anns, ...cls.annotations].map((a) => a.name))] } : {}),
       ...docsOf(method, anns, cls, file),
     };
     const multipart = contentIn === 'multipart/form-data';
@@ -153,6 +156,11 @@ export function jaxrsRoutes(cls: ClassInfo, routerId: string, ctx: ExtractContex
       }
     }
     mergeTemplateParams(route.params, template.params);
+    // Headers and query parameters read from an injected request (`@Context HttpHeaders h; h.getHeaderString("X")`).
+    for (const read of requestReads(bodies, { file, cls })) {
+      const key = `${read.in}:${read.in === 'header' ? read.name.toLowerCase() : read.name}`;
+      if (!route.params.some((q) => `${q.in}:${q.in === 'header' ? q.name.toLowerCase() : q.name}` === key)) route.params.push(read);
+    }
     if (validated) route.validated = { exception: 'ConstraintViolationException', evidence: evidenceOf(file.path, validated) };
     if (analysis.thrown.length) route.thrown = analysis.thrown;
     routes.push(route);

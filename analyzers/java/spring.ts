@@ -15,8 +15,10 @@ import type { HttpMethod, ParamFact, RouteFact } from '../service/facts.js';
 import { joinPaths } from '../service/paths.js';
 import type { Schema } from '../service/schema.js';
 import { evidenceOf, type SyntaxNode } from '../service/tree-sitter.js';
+import { applyModelAttributes } from './advice.js';
 import { constraintStatement } from './constraints.js';
 import { defaultFor, docsOf, handlerResponses, mediaTypes, mergeTemplateParams, normalizeTemplate, paramSchema, resolvePropertyPlaceholders, returnInfo, type ExtractContext } from './handlers.js';
+import { requestReads } from './request-reads.js';
 import { statusOf } from './responses.js';
 import type { JavaRouteFact } from './facts.js';
 import { annotationsOf, booleanValue, elementsOf, enumName, evalString, evalStrings, findAnnotation, modifierWords, type Annotation, type ClassInfo } from './syntax.js';
@@ -158,6 +160,7 @@ function springRoute(
     evidence,
     ruleIds: [...new Set(bodies.flatMap((b) => ctx.rulesOf(b.parent ?? b)))],
     tags: [cls.name],
+    servedBy: 'spring',
     ...docsOf(method, anns, cls, file),
   };
   let validated: SyntaxNode | undefined;
@@ -215,15 +218,33 @@ function springRoute(
       params.push({ name: 'sort', in: 'query', schema: { type: 'array', items: { type: 'string' } } as Schema });
     } else if (typeName === 'HttpEntity' || typeName === 'RequestEntity') {
       route.body = { schema: schemaOf(type?.args[0]) ?? {} };
-    } else if (model || (pAnns.every((a) => a.name === 'Valid' || a.name === 'Validated' || a.name === 'ModelAttribute') && !IGNORED_PARAMS.has(typeName) && !/^(javax|jakarta|org\.springframework)/.test(p.childForFieldName('type')?.text ?? ''))) {
-      // Spring binds an unannotated simple parameter as a request parameter, any other as a model attribute.
-      if (isSimpleType(type) && !model) {
-        const ps = paramSchema(type, pAnns, cls, file);
-        params.push({ name: pName, in: 'query', required: ps.required, schema: ps.schema, evidence: ev });
-      } else if (type && !isSimpleType(type) && !isMap && schemaOf(type) && '$ref' in (schemaOf(type) as object)) {
-        params.push({ name: pName, in: 'query', fromType: type.name, evidence: ev });
+    } else {
+      const builtIn = IGNORED_PARAMS.has(typeName) || /^(javax|jakarta|org\.springframework)/.test(p.childForFieldName('type')?.text ?? '');
+      let bound: NonNullable<JavaRouteFact['resolvable']>[number]['bound'] = 'none';
+      if (model || (pAnns.every((a) => a.name === 'Valid' || a.name === 'Validated' || a.name === 'ModelAttribute') && !builtIn)) {
+        // Spring binds an unannotated simple parameter as a request parameter, any other as a model attribute.
+        if (isSimpleType(type) && !model) {
+          const ps = paramSchema(type, pAnns, cls, file);
+          params.push({ name: pName, in: 'query', required: ps.required, schema: ps.schema, evidence: ev });
+          bound = 'query';
+        } else if (type && !isSimpleType(type) && !isMap && schemaOf(type) && '$ref' in (schemaOf(type) as object)) {
+          params.push({ name: pName, in: 'query', fromType: type.name, evidence: ev });
+          bound = 'fromType';
+        }
+      }
+      // Custom argument resolvers come before Spring's catch-all binding: the Java link step hands
+      // this parameter to one that supports its type or annotation, when the sources declare one.
+      if (!model && !builtIn && typeName) {
+        const annotations = pAnns.map((a) => a.name).filter((a) => a !== 'Valid' && a !== 'Validated');
+        (route.resolvable ??= []).push({ name: pName, type: typeName, annotations, bound });
       }
     }
+  }
+  // Headers and query parameters the handler reads from the raw request (`request.getHeader("X")`).
+  for (const read of requestReads(bodies, { file, cls })) {
+    const key = `${read.in}:${read.in === 'header' ? read.name.toLowerCase() : read.name}`;
+    if (params.some((q) => `${q.in}:${q.in === 'header' ? q.name.toLowerCase() : q.name}` === key)) continue;
+    params.push(read);
   }
   mergeTemplateParams(params, templateParams);
   if (Object.keys(multipart).length > 0 && !route.body) {
@@ -268,7 +289,9 @@ export function extractSpringController(cls: ClassInfo, ctx: ExtractContext): vo
   const contextPath = ctx.config?.contextPath ?? '';
   const prefixes = (classMap?.paths ?? ['']).map((p) => joinPaths(contextPath, springPath, normalizeTemplate(p).path));
   facts.routers.push({ id: cls.localName, prefixes: prefixes.map((p) => (p === '/' ? '' : p)), root: true, evidence: evidenceOf(file.path, cls.node), label: cls.name });
-  for (const r of mergeVariants(springRoutes(cls, cls.localName, ctx, { template: false }))) facts.routes.push(r);
+  const routes = mergeVariants(springRoutes(cls, cls.localName, ctx, { template: false }));
+  applyModelAttributes(routes, cls, ctx);
+  for (const r of routes) facts.routes.push(r);
 }
 
 /**

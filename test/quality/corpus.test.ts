@@ -13,7 +13,7 @@ test('test/quality/corpus.json is a valid manifest and every adjustment says why
   assert.ok(manifest.projects.length >= 10);
   for (const p of manifest.projects) {
     assert.ok(p.sourceDirs.length > 0, `${p.name} has source dirs`);
-    for (const a of [...p.exclusions, ...p.codeOnly]) assert.ok(a.reason.length > 10, `${p.name}: ${a.operation} has a reason`);
+    for (const a of [...p.exclusions, ...p.codeOnly, ...p.parameterExclusions]) assert.ok(a.reason.length > 10, `${p.name}: ${a.operation} has a reason`);
   }
   // One project per framework family the issue names, where a public one exists.
   const frameworks = manifest.projects.map((p) => p.framework).join(' | ');
@@ -24,6 +24,9 @@ test('a manifest with a malformed adjustment or a short commit is rejected with 
   const manifest = structuredClone(raw) as { projects: Array<Record<string, unknown>> };
   manifest.projects[0]!.exclusions = [{ operation: 'DELETE articles', reason: 'no leading slash' }];
   assert.throws(() => validateManifest(manifest), { code: 'FICUS_QA_MANIFEST_INVALID' });
+  const parameter = structuredClone(raw) as { projects: Array<Record<string, unknown>> };
+  parameter.projects[0]!.parameterExclusions = [{ operation: 'GET /articles', parameter: 'body x', reason: 'not a scored location' }];
+  assert.throws(() => validateManifest(parameter), { code: 'FICUS_QA_MANIFEST_INVALID' });
   const short = structuredClone(raw) as { projects: Array<Record<string, unknown>> };
   short.projects[0]!.commit = 'ee17e31';
   assert.throws(() => validateManifest(short), { code: 'FICUS_QA_MANIFEST_INVALID' });

@@ -10,6 +10,13 @@ export interface Adjustment {
   reason: string;
 }
 
+/** `METHOD /path`, a parameter of it as `in name` (`header X-Flow-Id`), plus why. */
+export interface ParameterAdjustment {
+  operation: string;
+  parameter: string;
+  reason: string;
+}
+
 /** One corpus project (test/quality/corpus.json). */
 export interface CorpusProject {
   name: string;
@@ -25,6 +32,8 @@ export interface CorpusProject {
   ignoreCase?: boolean;
   exclusions: Adjustment[];
   codeOnly: Adjustment[];
+  /** Reference parameters the code verifiably does not read (documented only): removed from the reference. */
+  parameterExclusions: ParameterAdjustment[];
   /** Why this project is shown but not counted towards the bar. */
   informational?: string;
   notes?: string;
@@ -71,6 +80,16 @@ export function validateManifest(value: unknown): CorpusManifest {
           return { operation, reason: str(o.reason, `${where}[${i}].reason`) };
         })
       : fail(`${where} is not an array`);
+  const parameterAdjustments = (v: unknown, where: string): ParameterAdjustment[] =>
+    Array.isArray(v)
+      ? v.map((a, i) => {
+          const o = obj(a, `${where}[${i}]`);
+          const { operation, reason } = adjustments([{ operation: o.operation, reason: o.reason }], where)[0]!;
+          const parameter = str(o.parameter, `${where}[${i}].parameter`);
+          if (!/^(query|header|cookie) \S+$/.test(parameter)) fail(`${where}[${i}].parameter ${JSON.stringify(parameter)} is not "query|header|cookie name"`);
+          return { operation, parameter, reason };
+        })
+      : fail(`${where} is not an array`);
 
   const root = obj(value, 'the manifest');
   const bar = obj(root.bar, 'bar');
@@ -106,6 +125,7 @@ export function validateManifest(value: unknown): CorpusManifest {
       ...(p.ignoreCase !== undefined ? { ignoreCase: p.ignoreCase === true } : {}),
       exclusions: adjustments(p.exclusions ?? [], `${at}: exclusions`),
       codeOnly: adjustments(p.codeOnly ?? [], `${at}: codeOnly`),
+      parameterExclusions: parameterAdjustments(p.parameterExclusions ?? [], `${at}: parameterExclusions`),
       ...(p.informational !== undefined ? { informational: str(p.informational, `${at}: informational`) } : {}),
       ...(p.notes !== undefined ? { notes: str(p.notes, `${at}: notes`) } : {}),
     };

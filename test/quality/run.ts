@@ -6,7 +6,8 @@
  * `node dist/cli/ficus.js analyze <sourceDirs...> --out <dir> --no-cache --quiet --llm none`, in an
  * empty working directory (so no ficus.yaml is picked up), one project after another (2 cores are
  * shared), and compares `<dir>/openapi.yaml` with the project's REFERENCE.yaml (spec-recall.ts)
- * after the manifest's base, exclusions and codeOnly adjustments, which are printed, never silent.
+ * after the manifest's base, exclusions, codeOnly and parameterExclusions adjustments, which are
+ * printed, never silent.
  *
  * A run where no frontend accepts the project's files (FICUS_AN_NO_INPUT) scores an empty
  * generated spec: 0 recall, as expected before the service frontends exist.
@@ -164,6 +165,10 @@ function measure(p: CorpusProject, corpus: string, frontends: string[], keep: st
       ignoreCase: p.ignoreCase ?? false,
       exclude: p.exclusions.map((e) => e.operation),
       tolerate: p.codeOnly.map((e) => e.operation),
+      excludeParameters: p.parameterExclusions.map((e) => {
+        const [where, ...name] = e.parameter.split(' ');
+        return { operation: e.operation, in: where as 'query' | 'header' | 'cookie', name: name.join(' ') };
+      }),
     });
     return { status: 'measured', analyze, seconds, comparison, failures: barFailures(comparison, bar), ...(stale ? { stale } : {}) };
   } finally {
@@ -252,6 +257,8 @@ function printDetails(p: CorpusProject, o: Extract<Outcome, { status: 'measured'
   for (const e of p.codeOnly) console.log(`tolerated when generated: ${e.operation} (${e.reason})`);
   if (op.unusedExclusions.length) console.log(`warning: exclusions that match no reference operation: ${op.unusedExclusions.join(', ')}`);
   if (op.conflictingTolerations.length) console.log(`warning: codeOnly entries that are in the reference: ${op.conflictingTolerations.join(', ')}`);
+  for (const e of p.parameterExclusions) console.log(`parameter excluded from the reference: ${e.operation} ${e.parameter} (${e.reason})`);
+  if (c.unusedParameterExclusions.length) console.log(`warning: parameterExclusions that match no reference parameter: ${c.unusedParameterExclusions.join(', ')}`);
   const list = (title: string, items: readonly string[]) => {
     if (!items.length) return;
     const shown = verbose ? items : items.slice(0, LIST_LIMIT);

@@ -108,6 +108,23 @@ test('exclusions leave the reference and tolerated operations are not extra', ()
   assert.deepEqual(c.operations.conflictingTolerations, ['GET /articles/{slug}']);
 });
 
+test('excluded reference parameters are not scored; an exclusion that matches nothing is reported', () => {
+  const op = (params: object[]) => ({ responses: { '200': { description: 'ok' } }, parameters: params });
+  const h = (name: string) => ({ name, in: 'header', schema: { type: 'string' } });
+  const reference = { openapi: '3.1.0', paths: { '/events': { post: op([h('X-Flow-Id'), h('Span-Ctx')]) } } };
+  const generated = { openapi: '3.1.0', paths: { '/events': { post: op([h('x-flow-id')]) } } };
+  const c = compareSpecs(generated, reference, {
+    excludeParameters: [
+      { operation: 'POST /events', in: 'header', name: 'span-ctx' },
+      { operation: 'GET /events', in: 'header', name: 'X-Other' },
+    ],
+  });
+  assert.deepEqual([c.parameters.header.matched, c.parameters.header.reference, c.parameters.header.inReference], [1, 1, 1]);
+  assert.deepEqual(c.missedParameters, []);
+  assert.deepEqual(c.excludedParameters, [{ operation: 'POST /events', in: 'header', name: 'span-ctx' }]);
+  assert.deepEqual(c.unusedParameterExclusions, ['GET /events header X-Other']);
+});
+
 test('parameter recall is per location over matched operations, with $ref and path-level parameters', () => {
   const reference = doc(
     {

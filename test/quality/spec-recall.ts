@@ -59,6 +59,18 @@ export interface CompareOptions {
    * neither counted as extra when generated nor required. Default: none.
    */
   tolerate?: readonly string[];
+  /**
+   * Parameters of reference operations the implementation verifiably does not read (the reference
+   * documents what the code does not do): removed from that operation before scoring. Default: none.
+   */
+  excludeParameters?: readonly ParameterExclusion[];
+}
+
+/** A reference parameter to leave out: `operation` as `METHOD /path` in the compared space. */
+export interface ParameterExclusion {
+  operation: string;
+  in: 'query' | 'header' | 'cookie';
+  name: string;
 }
 
 export interface Score {
@@ -105,6 +117,10 @@ export interface SpecComparison {
   parameters: Record<ParameterLocation, ParameterScore>;
   missedParameters: ParameterRef[];
   extraParameters: ParameterRef[];
+  /** Reference parameters removed by `excludeParameters`. */
+  excludedParameters: ParameterRef[];
+  /** `excludeParameters` entries that match no parameter of a scored reference operation (a stale manifest). */
+  unusedParameterExclusions: string[];
 }
 
 /** A document that cannot be compared: not OpenAPI 3.x / Swagger 2.0, or unreadable. */
@@ -165,6 +181,14 @@ export function compareSpecs(generated: unknown, reference: unknown, options: Co
     else scoredRef.set(op.key, op);
   }
   const unusedExclusions = [...excludeKeys].filter(([key]) => !ref.has(key)).map(([, text]) => text);
+  const excludedParameters: ParameterRef[] = [];
+  const unusedParameterExclusions: string[] = [];
+  for (const x of opts.excludeParameters) {
+    const op = scoredRef.get(operationKey(x.operation, opts));
+    const name = x.in === 'header' ? x.name.toLowerCase() : x.name;
+    if (op?.declared[x.in].delete(name)) excludedParameters.push({ operation: op.display, in: x.in, name });
+    else unusedParameterExclusions.push(`${x.operation} ${x.in} ${x.name}`);
+  }
   const conflictingTolerations = [...tolerateKeys].filter(([key]) => scoredRef.has(key)).map(([, text]) => text);
 
   const tolerated: string[] = [];
@@ -232,6 +256,8 @@ export function compareSpecs(generated: unknown, reference: unknown, options: Co
     ) as Record<ParameterLocation, ParameterScore>,
     missedParameters,
     extraParameters,
+    excludedParameters,
+    unusedParameterExclusions,
   };
 }
 
@@ -251,6 +277,7 @@ interface NormalizedOptions {
   ignoreCase: boolean;
   exclude: readonly string[];
   tolerate: readonly string[];
+  excludeParameters: readonly ParameterExclusion[];
 }
 
 function normalizeOptions(options: CompareOptions): NormalizedOptions {
@@ -266,6 +293,7 @@ function normalizeOptions(options: CompareOptions): NormalizedOptions {
     ignoreCase: options.ignoreCase ?? false,
     exclude: options.exclude ?? [],
     tolerate: options.tolerate ?? [],
+    excludeParameters: options.excludeParameters ?? [],
   };
 }
 
@@ -464,6 +492,8 @@ export function formatComparison(c: SpecComparison): string {
   list('tolerated (served, not published)', o.tolerated);
   list('exclusions that match no reference operation', o.unusedExclusions);
   list('tolerations that match a reference operation', o.conflictingTolerations);
+  list('parameters excluded from the reference', c.excludedParameters.map((p) => `${p.operation}  ${p.in} ${p.name}`));
+  list('parameter exclusions that match no reference parameter', c.unusedParameterExclusions);
   list(
     'missed parameters',
     c.missedParameters.map((p) => `${p.operation}  ${p.in} ${p.name}`),
