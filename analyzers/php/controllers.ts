@@ -17,7 +17,7 @@ import { analyzeFunction, docSummary } from './handlers.js';
 import { valueSchema } from './responses.js';
 import type { RuleBook } from './rules.js';
 import { arrayEntries, calleeName, classNameOf, stringValue, type Names } from './syntax.js';
-import { parseRulesArray, rulesSchema, validationRules } from './validation.js';
+import { assembledRules, parseRulesArray, rulesSchema, validationRules, type ValidatedField } from './validation.js';
 
 export interface ClassesInput {
   path: string;
@@ -149,7 +149,7 @@ function formRequest(cls: SyntaxNode, name: string, qualified: string, parent: s
   // `array_merge(parent::rules(), [...])`: the parent's rules, extended.
   const merged = returned?.type === 'function_call_expression' && calleeName(returned) === 'array_merge' ? (returned.childForFieldName('arguments')?.namedChildren ?? []).map((a) => a.namedChildren[a.namedChildren.length - 1]!) : undefined;
   const extendsParent = !!merged?.some((a) => /^parent::rules\(/.test(a.text)) && parent !== undefined;
-  const fields = merged ? merged.flatMap((a) => parseRulesArray(a, path) ?? []) : returned ? parseRulesArray(returned, path) : undefined;
+  const fields = merged ? merged.flatMap((a) => parseRulesArray(a, path) ?? []) : ((rulesMethod ? builtRules(rulesMethod, path) : undefined) ?? (returned ? parseRulesArray(returned, path) : undefined));
   if (!rulesMethod || !fields || (fields.length === 0 && !extendsParent)) {
     if (parent && !rulesMethod) handler.calls = [`${parent}.__construct`];
     return;
@@ -197,6 +197,18 @@ function filterKeys(cls: SyntaxNode, name: string, parent: string | undefined, m
     params.push({ name: method, in: 'input', evidence: evidenceOf(path, m) });
   }
   if (params.length > 0) facts.handlers!.push({ name: `${name}.__filterKeys`, params, responses: [], ruleIds: [], evidence: evidenceOf(path, cls) });
+}
+
+/**
+ * Rules a `rules()` method assembles in a variable it returns, as is or through a helper of the
+ * request (`return $rules;`, `return $this->globalRules($rules);`): see `assembledRules`.
+ */
+function builtRules(method: SyntaxNode, path: string): ValidatedField[] | undefined {
+  const body = method.childForFieldName('body');
+  const ret = body?.namedChildren.find((c) => c.type === 'return_statement');
+  let value = ret?.namedChildren[0];
+  if (value && value.type !== 'variable_name') value = value.childForFieldName('arguments')?.namedChildren.map((a) => a.namedChildren[a.namedChildren.length - 1]!).find((a) => a.type === 'variable_name');
+  return body && value ? assembledRules(body, value.text, path) : undefined;
 }
 
 /** The value a method returns: `return [...]`, or `$rules = [...]; return $rules;`. */

@@ -15,7 +15,7 @@ import { evidenceOf, lineOf, endLineOf, type SyntaxNode } from '../service/tree-
 import { responseAt, valueSchema } from './responses.js';
 import type { RuleBook } from './rules.js';
 import { argsOf, arrayEntries, calleeName, classNameOf, intValue, stringList, stringValue, type Names } from './syntax.js';
-import { parseRulesArray, rulesSchema, validationRules, type ValidatedField } from './validation.js';
+import { assembledRules, parseRulesArray, rulesSchema, validationRules, type ValidatedField } from './validation.js';
 
 export interface HandlerContext {
   path: string;
@@ -252,20 +252,14 @@ export function analyzeCode(scope: CodeScope, ctx: HandlerContext): CodeFacts {
     responses.push({ status: '422', description: 'The given data was invalid.', evidence: evidenceOf(path, at) });
   };
 
-  /** A rules array literal, or a local variable assigned one earlier in the scope. */
+  /** A rules array literal, or a local variable assembled as one earlier in the scope. */
   const rulesArray = (node: SyntaxNode, at: SyntaxNode): ValidatedField[] | undefined => {
     const direct = parseRulesArray(node, path);
     if (direct) return direct;
     if (node.type !== 'variable_name') return undefined;
     for (const root of scope.nodes) {
-      for (const a of descendantsOf(root, 'assignment_expression')) {
-        if (a.startIndex >= at.startIndex) break;
-        if (a.childForFieldName('left')?.text === node.text) {
-          const r = a.childForFieldName('right');
-          const parsed = r ? parseRulesArray(r, path) : undefined;
-          if (parsed) return parsed;
-        }
-      }
+      const built = assembledRules(root, node.text, path, at.startIndex);
+      if (built) return built;
     }
     return undefined;
   };
@@ -367,18 +361,6 @@ export function analyzeCode(scope: CodeScope, ctx: HandlerContext): CodeFacts {
     view,
     ruleIds: ctx.book.idsWithin(range.start, range.end),
   };
-}
-
-function descendantsOf(node: SyntaxNode, type: string): SyntaxNode[] {
-  const out: SyntaxNode[] = [];
-  const visit = (n: SyntaxNode): void => {
-    for (const c of n.namedChildren) {
-      if (c.type === type) out.push(c);
-      visit(c);
-    }
-  };
-  visit(node);
-  return out;
 }
 
 /** `HTTP_X_API_KEY` → `X-Api-Key`. */

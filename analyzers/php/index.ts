@@ -26,7 +26,7 @@ import { extractRoutes } from './routes.js';
 import { namesOf } from './syntax.js';
 
 /** Bump when extraction changes (cache key). */
-export const PHP_ANALYZER_VERSION = '1';
+export const PHP_ANALYZER_VERSION = '2';
 
 const SKIPPED = /(^|\/)(vendor|storage|node_modules|bootstrap\/cache)\//;
 
