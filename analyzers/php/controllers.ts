@@ -6,13 +6,15 @@
  * class kinds also become types: a FormRequest (`rules()`) is the request body schema of the
  * methods that type-hint it (through a `X.__construct` handler: Laravel builds and validates it
  * before the method runs, answering 422, or 403 when `authorize()` says no), and an API Resource
- * (`toArray()`) is the schema of the responses that return it.
+ * (`toArray()`) is the schema of the responses that return it. The exception handler's methods
+ * and the kernel's global middleware run for every request (`global-handlers.ts`).
  */
 import type { HandlerFact, ServiceFacts } from '../service/facts.js';
 import type { Schema } from '../service/schema.js';
 import { typeRef, arrayOf } from '../service/schema.js';
 import { evidenceOf, type SyntaxNode } from '../service/tree-sitter.js';
 import { extractAttributeRoutes } from './attribute-routes.js';
+import { handlesRequest, isExceptionHandler, isHttpKernel, middlewareClassCalls } from './global-handlers.js';
 import { analyzeFunction, docSummary } from './handlers.js';
 import { valueSchema } from './responses.js';
 import type { RuleBook } from './rules.js';
@@ -55,6 +57,8 @@ function classFacts(cls: SyntaxNode, input: ClassesInput): void {
   const base = cls.namedChildren.find((c) => c.type === 'base_clause');
   const parentWritten = base?.namedChildren.find((c) => c.type === 'name' || c.type === 'qualified_name')?.text;
   const parent = parentWritten ? names.simple(parentWritten) : undefined;
+  const parentQualified = parentWritten ? names.qualify(parentWritten) : undefined;
+  const exceptionHandler = isExceptionHandler(parentQualified);
   const traits = body.namedChildren.filter((c) => c.type === 'use_declaration').flatMap((u) => u.namedChildren.filter((n) => n.type === 'name' || n.type === 'qualified_name').map((n) => names.simple(n.text)));
   (facts.inherits ??= {})[name] = [...(parent ? [parent] : []), ...traits];
   facts.handlers ??= [];
@@ -66,7 +70,7 @@ function classFacts(cls: SyntaxNode, input: ClassesInput): void {
       const t = d.childForFieldName('type');
       if (t?.type === 'named_type' || t?.type === 'optional_type') for (const el of d.namedChildren.filter((n) => n.type === 'property_element')) propertyTypes.set(el.namedChildren[0]?.text.replace(/^\$/, '') ?? '', names.simple(t.text.replace(/^\?/, '')));
     }
-    if (d.type === 'property_declaration') middlewareTable(d, input);
+    if (d.type === 'property_declaration') middlewareTable(d, input, isHttpKernel(parentQualified) ? name : undefined);
     if (d.type === 'const_declaration') {
       for (const el of d.namedChildren.filter((n) => n.type === 'const_element')) {
         const [k, v] = el.namedChildren;
@@ -118,6 +122,8 @@ function classFacts(cls: SyntaxNode, input: ClassesInput): void {
     if (calls.length > 0) handler.calls = calls;
     if (code.view) handler.view = true;
     if (code.summary) handler.summary = code.summary;
+    // The exception handler renders every request's errors: what it reads applies to all routes.
+    if (exceptionHandler && handlesRequest(m)) handler.global = true;
     facts.handlers.push(handler);
   }
 
@@ -257,11 +263,17 @@ function propertySchema(node: SyntaxNode): Schema {
  * `$middlewareGroups`: group → members) as handlers `middleware:<name>` calling the classes'
  * `handle`, so routes naming an alias get what the middleware reads and answers.
  */
-function middlewareTable(property: SyntaxNode, input: ClassesInput): void {
+function middlewareTable(property: SyntaxNode, input: ClassesInput, kernel: string | undefined): void {
   const el = property.namedChildren.find((n) => n.type === 'property_element');
   const name = el?.namedChildren[0]?.text.replace(/^\$/, '');
+  const value = el?.namedChildren[el.namedChildren.length - 1];
+  // The kernel's `$middleware`: the global stack, run for every request.
+  if (el && name === 'middleware' && kernel) {
+    const calls = middlewareClassCalls(value);
+    if (calls.length > 0) input.facts.handlers!.push({ name: `${kernel}.$middleware`, params: [], responses: [], ruleIds: [], calls, global: true, evidence: evidenceOf(input.path, property) });
+    return;
+  }
   if (!el || !name || !/^(middlewareAliases|routeMiddleware|middlewareGroups)$/.test(name)) return;
-  const value = el.namedChildren[el.namedChildren.length - 1];
   for (const e of arrayEntries(value) ?? []) {
     const alias = stringValue(e.key);
     if (!alias) continue;

@@ -66,6 +66,27 @@ const INPUT_METHODS: Record<string, Schema | undefined> = {
   getParsedBodyParam: undefined,
 };
 
+/**
+ * Request methods that read headers inside the framework (Illuminate\Http\Request and its
+ * Symfony parent): `ajax()`/`isXmlHttpRequest()` compare `X-Requested-With` with `XMLHttpRequest`,
+ * and `expectsJson()` is `ajax() && !pjax()` or an `Accept` asking for JSON. `Accept` is not an
+ * OpenAPI parameter, and `X-PJAX` only turns `expectsJson()` off again, so that call declares
+ * `X-Requested-With` alone. The headers are optional: the method only branches on them.
+ */
+const FRAMEWORK_HEADERS: Record<string, { name: string; description: string }[]> = {
+  ajax: [{ name: 'X-Requested-With', description: '`XMLHttpRequest` marks an AJAX request (Laravel `$request->ajax()`)' }],
+  isXmlHttpRequest: [{ name: 'X-Requested-With', description: '`XMLHttpRequest` marks an AJAX request (`$request->isXmlHttpRequest()`)' }],
+  expectsJson: [{ name: 'X-Requested-With', description: '`XMLHttpRequest` asks for JSON answers (Laravel `$request->expectsJson()`), errors included, rather than HTML pages or redirects' }],
+  pjax: [{ name: 'X-PJAX', description: 'Marks a PJAX request (Laravel `$request->pjax()`)' }],
+  userAgent: [{ name: 'User-Agent', description: 'Read through `$request->userAgent()`' }],
+  getPreferredLanguage: [{ name: 'Accept-Language', description: 'Read through `$request->getPreferredLanguage()`' }],
+  getLanguages: [{ name: 'Accept-Language', description: 'Read through `$request->getLanguages()`' }],
+  prefetch: [
+    { name: 'Purpose', description: '`prefetch` marks a prefetch request (Laravel `$request->prefetch()`)' },
+    { name: 'Sec-Purpose', description: '`prefetch` marks a prefetch request (Laravel `$request->prefetch()`)' },
+  ],
+};
+
 /** Analyzes a function-like node (method, closure, arrow function). */
 export function analyzeFunction(fn: SyntaxNode, ctx: HandlerContext): CodeFacts {
   const body = fn.childForFieldName('body');
@@ -134,10 +155,10 @@ export function analyzeCode(scope: CodeScope, ctx: HandlerContext): CodeFacts {
     }
   }
 
-  const addParam = (name: string, loc: ParamFact['in'], node: SyntaxNode, schema?: Schema): void => {
+  const addParam = (name: string, loc: ParamFact['in'], node: SyntaxNode, schema?: Schema, description?: string): void => {
     const top = loc === 'header' ? name : name.split('.')[0]!;
     if (!top || top === '*' || params.some((p) => p.name === top && p.in === loc)) return;
-    params.push({ name: top, in: loc, ...(schema ? { schema } : {}), evidence: evidenceOf(path, node) });
+    params.push({ name: top, in: loc, ...(schema ? { schema } : {}), ...(description ? { description } : {}), evidence: evidenceOf(path, node) });
   };
 
   const isRequest = (n: SyntaxNode | null | undefined): boolean => {
@@ -161,6 +182,10 @@ export function analyzeCode(scope: CodeScope, ctx: HandlerContext): CodeFacts {
         if (method === 'getQueryParam' && key) return addParam(key, 'query', n, defaultSchema(args[1]?.value));
         if ((method === 'header' || method === 'hasHeader' || method === 'getHeaderLine' || method === 'getHeader') && key) return addParam(key, 'header', n);
         if ((method === 'cookie' || method === 'hasCookie' || method === 'getCookieParam') && key) return addParam(key, 'cookie', n);
+        if (Object.hasOwn(FRAMEWORK_HEADERS, method)) {
+          for (const h of FRAMEWORK_HEADERS[method]!) addParam(h.name, 'header', n, undefined, h.description);
+          return;
+        }
         if (method in INPUT_METHODS) {
           for (const k of method === 'has' || method === 'filled' || method === 'missing' || method === 'exists' ? keys : key ? [key] : []) addParam(k, 'input', n, INPUT_METHODS[method] ?? defaultSchema(args[1]?.value));
           return;

@@ -204,6 +204,13 @@ export interface HandlerFact {
   calls?: string[];
   /** Every way out renders a page or redirects (`view()`, templates): no API response. */
   view?: boolean;
+  /**
+   * Runs for every request the service serves, whatever route or group it hits (global
+   * middleware, the application's exception handler): its query, header and cookie parameters,
+   * and those of the helpers it calls, apply to every operation. Its body, responses, input keys
+   * and rules do not (they depend on what went wrong, or are not the operation's contract).
+   */
+  global?: boolean;
   summary?: string;
   description?: string;
   notes?: string[];

@@ -173,11 +173,33 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
   };
   const ownerKnown = (name: string): boolean => handlerOwners.has(ownerOf(name)) || inherits.has(ownerOf(name));
 
+  // What handlers that run for every request read (`HandlerFact.global`), with the helpers they
+  // call: their query, header and cookie parameters, gathered once for all operations.
+  let globalParams: ParamFact[] | undefined;
+  const globalsRead = (): ParamFact[] => {
+    if (globalParams) return globalParams;
+    globalParams = [];
+    const seen = new Set<HandlerFact>();
+    const walk = (h: HandlerFact, from: Entry, depth: number): void => {
+      if (seen.has(h)) return;
+      seen.add(h);
+      for (const p of h.params) if (p.in === 'query' || p.in === 'header' || p.in === 'cookie') globalParams!.push(p);
+      if (depth >= 6) return;
+      for (const call of h.calls ?? []) {
+        const next = findHandler(call, undefined, from);
+        if (next) walk(next.handler, next.entry, depth + 1);
+      }
+    };
+    for (const entry of entries) for (const h of entry.facts.handlers ?? []) if (h.global) walk(h, entry, 0);
+    return globalParams;
+  };
+
   /** The route with its handler's facts merged in, the rules that govern it, or undefined when it is no operation. */
   const withHandler = (route: RouteFact, entry: Entry): { route: RouteFact; rules: { entry: Entry; ids: string[] }[]; evidence: Evidence[] } | undefined => {
     const rules = [{ entry, ids: route.ruleIds }];
     const ref = route.handlerRef;
-    if (!ref && !route.calls?.length) return { route, rules, evidence: [] };
+    const global = globalsRead();
+    if (!ref && !route.calls?.length) return { route: global.length > 0 ? { ...route, params: [...route.params, ...global] } : route, rules, evidence: [] };
     const found = ref ? findHandler(ref.name, ref.qualified, entry) : undefined;
     if (ref && !found && route.requireHandler && ownerKnown(ref.name)) return undefined;
     if (route.dropIfView && found?.handler.view) return undefined;
@@ -213,6 +235,7 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
       visited.add(next.handler);
       visit(next.handler, next.entry, 1, ownerOf(call));
     }
+    params.push(...global);
     const merged: RouteFact = { ...route, params, responses, ...(body ? { body } : {}), ...(notes.length > 0 ? { notes: [...new Set(notes)] } : {}) };
     const h = found?.handler;
     if (!h) return { route: merged, rules, evidence: [] };

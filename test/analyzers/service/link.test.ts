@@ -146,3 +146,36 @@ test('mount cycles terminate', () => {
   const [linked] = linkServiceFiles([f], opts);
   assert.ok(linked!.operations.length >= 1);
 });
+
+test('a global handler adds the query, header and cookie parameters it and its helpers read to every operation, not its body, inputs or responses', () => {
+  const routes = file('routes.php', {
+    routers: [{ id: '<file>', prefixes: [''], root: true, evidence: ev('routes.php', 1) }],
+    routes: [
+      { router: '<file>', methods: ['get'], paths: ['/a'], handler: 'GET /a', params: [{ name: 'x-requested-with', in: 'header', description: 'own' }], responses: [], evidence: ev('routes.php', 2), ruleIds: [] },
+      { router: '<file>', methods: ['post'], paths: ['/b'], handler: 'C.b', handlerRef: { name: 'C.b' }, params: [], responses: [], evidence: ev('routes.php', 3), ruleIds: [] },
+    ],
+    handlers: [{ name: 'C.b', params: [{ name: 'title', in: 'input' }], responses: [{ status: '201' }], ruleIds: [], evidence: ev('routes.php', 5) }],
+  });
+  const handler = file('Handler.php', {
+    handlers: [
+      {
+        name: 'Handler.render',
+        global: true,
+        params: [{ name: 'X-Requested-With', in: 'header' }, { name: 'debug', in: 'input' }],
+        body: { schema: { type: 'object', properties: { no: { type: 'string' } } } },
+        responses: [{ status: '404' }],
+        ruleIds: [],
+        calls: ['Helper.locale'],
+        evidence: ev('Handler.php', 1),
+      },
+      { name: 'Helper.locale', params: [{ name: 'lang', in: 'query' }, { name: 'session', in: 'cookie' }], responses: [{ status: '418' }], ruleIds: [], evidence: ev('Handler.php', 9) },
+    ],
+  });
+  const [linked] = linkServiceFiles([routes, handler], opts);
+  const params = (path: string): string[] => (linked!.operations.find((o) => o.path === path)!.parameters ?? []).map((p) => `${p.in}:${p.name}`);
+  assert.deepEqual(params('/a'), ['query:lang', 'header:x-requested-with', 'cookie:session'], 'the route\'s own header wins, case-insensitively');
+  assert.deepEqual(params('/b'), ['query:lang', 'header:X-Requested-With', 'cookie:session']);
+  const b = linked!.operations.find((o) => o.path === '/b')!;
+  assert.deepEqual(Object.keys((b.requestSchema as { properties: object }).properties), ['title'], 'global inputs and bodies stay out');
+  assert.deepEqual(Object.keys(b.responses!).sort(), ['201']);
+});
