@@ -96,7 +96,8 @@ export interface MountFact {
  * Where a parameter is read from. `input` is a value the framework takes from the query string or
  * the body alike (Laravel `$request->input()`, Flask `request.values`): the link step makes it a
  * query parameter on GET, HEAD and DELETE, and a property of the request body otherwise (when the
- * route has no declared body).
+ * route has no declared body) — unless a helper read it that GET or DELETE operations run too
+ * (a base controller's response builder reading `include`): then it is a query option everywhere.
  */
 export type ParamLocation = 'path' | 'query' | 'header' | 'cookie' | 'form' | 'input';
 
