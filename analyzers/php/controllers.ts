@@ -181,28 +181,38 @@ function formRequest(cls: SyntaxNode, name: string, qualified: string, parent: s
  * a base class that reads the request and calls `$this->$key($value)` for each input key makes
  * every method of its subclasses an input. The dispatcher's constructor (Laravel builds the filter
  * for the controller method that type-hints it) calls `<Class>.__filterKeys`, which the link step
- * dispatches to the subclass the controller named.
+ * dispatches to the subclass the controller named; a subclass's keys include its parent's, and the
+ * dispatcher's own filter methods are keys too (`method_exists($this, $key)` sees them). Not keys:
+ * the dispatching method and the steps it or the dispatcher's other methods call by name
+ * (`$this->getFilters()`), methods taking a class (`apply(Builder $b)`) or more than one argument,
+ * private ones, and helpers returning something other than the query (`split($v): \stdClass`).
  */
 function filterKeys(cls: SyntaxNode, name: string, parent: string | undefined, methods: SyntaxNode[], input: ClassesInput): void {
   const { path, facts } = input;
-  const dispatcher = methods.some((m) => /\$this->(\$\w+|\{\$\w+\})\s*\(|call_user_func(_array)?\s*\(\s*\[\s*\$this\s*,\s*\$/.test(m.text)) && /->only\(|->all\(|->input\(|->query\(|request\(\)/.test(cls.text);
+  const dispatches = (m: SyntaxNode): boolean => /\$this->(\$\w+|\{\$\w+\})\s*\(|call_user_func(_array)?\s*\(\s*\[\s*\$this\s*,\s*\$/.test(m.text);
+  const dispatcher = methods.some(dispatches) && /->only\(|->all\(|->input\(|->query\(|request\(\)/.test(cls.text);
   if (dispatcher) {
     const ctor = facts.handlers!.find((h) => h.name === `${name}.__construct`);
     if (ctor) ctor.calls = [...(ctor.calls ?? []), `${name}.__filterKeys`];
     else facts.handlers!.push({ name: `${name}.__construct`, params: [], responses: [], ruleIds: [], calls: [`${name}.__filterKeys`], evidence: evidenceOf(path, cls) });
-    return;
-  }
-  if (!/Filters?$/.test(name) && !/Filters?$/.test(parent ?? '')) return;
+  } else if (!/Filters?$/.test(name) && !/Filters?$/.test(parent ?? '')) return;
+  // In the dispatcher, methods called by name are its steps; filters are only called dynamically.
+  const steps = new Set(dispatcher ? [...cls.text.matchAll(/\$this->(\w+)\s*\(/g)].map((m) => m[1]!) : []);
   const params: HandlerFact['params'] = [];
   for (const m of methods) {
     const method = m.childForFieldName('name')?.text ?? '';
-    if (method.startsWith('__') || /^(apply|filter|filters|handle|builder|getFilters|setUp|boot)$/i.test(method)) continue;
+    if (method.startsWith('__') || steps.has(method) || dispatches(m) || /^(apply|filters|handle|builder|getFilters|setUp|boot)$/i.test(method)) continue;
     if (m.namedChildren.some((c) => c.type === 'visibility_modifier' && c.text === 'private')) continue;
-    const required = (m.childForFieldName('parameters')?.namedChildren ?? []).filter((p) => p.type === 'simple_parameter' && !p.childForFieldName('default_value'));
-    if (required.length > 1) continue;
+    const declared = (m.childForFieldName('parameters')?.namedChildren ?? []).filter((p) => p.type === 'simple_parameter');
+    if (declared.filter((p) => !p.childForFieldName('default_value')).length > 1) continue;
+    if (declared.some((p) => /^\??\\?[A-Z]/.test(p.childForFieldName('type')?.text ?? ''))) continue;
+    const returns = m.childForFieldName('return_type')?.text.replace(/^[?:\s]+/, '') ?? '';
+    if (returns && !/(Builder|Relation|static|self|void|mixed|\$this)$/.test(returns)) continue;
     params.push({ name: method, in: 'input', evidence: evidenceOf(path, m) });
   }
-  if (params.length > 0) facts.handlers!.push({ name: `${name}.__filterKeys`, params, responses: [], ruleIds: [], evidence: evidenceOf(path, cls) });
+  // A subclass's keys include those its parent declares (when that is a filter class too).
+  const calls = !dispatcher && parent ? [`${parent}.__filterKeys`] : [];
+  if (params.length > 0 || calls.length > 0) facts.handlers!.push({ name: `${name}.__filterKeys`, params, responses: [], ruleIds: [], ...(calls.length > 0 ? { calls } : {}), evidence: evidenceOf(path, cls) });
 }
 
 /**

@@ -2,7 +2,9 @@
  * What one PHP handler (a controller method, a route closure, a plain script's branch) tells about
  * its operation: path parameters from its signature (`int $id`, route-model-bound `User $user`),
  * query/header/body inputs it reads (`$request->query('q')`, `$request->input('name')`,
- * `$request->header('X-Key')`, `request('x')`, `$_GET['x']`, `$_POST['x']`, `$_SERVER['HTTP_X']`),
+ * `$request->header('X-Key')`, `request('x')`, `$_GET['x']`, `$_POST['x']`, `$_SERVER['HTTP_X']`,
+ * and what the framework reads for it: `page` through `->paginate()`, `X-Requested-With` through
+ * `$request->expectsJson()`),
  * the request body its inline validation declares (`$request->validate([...])`,
  * `Validator::make(..., [...])`), the statuses it answers (see `responses.ts`), the helpers and
  * request objects it relies on (`$this->respondCreated()`, a FormRequest parameter: linked across
@@ -14,7 +16,7 @@ import type { Schema } from '../service/schema.js';
 import { evidenceOf, lineOf, endLineOf, type SyntaxNode } from '../service/tree-sitter.js';
 import { responseAt, valueSchema } from './responses.js';
 import type { RuleBook } from './rules.js';
-import { argsOf, arrayEntries, calleeName, classNameOf, intValue, stringList, stringValue, type Names } from './syntax.js';
+import { argsOf, arrayEntries, calleeName, classNameOf, intValue, stringList, stringValue, type Arg, type Names } from './syntax.js';
 import { assembledRules, parseRulesArray, rulesSchema, validationRules, type ValidatedField } from './validation.js';
 
 export interface HandlerContext {
@@ -85,6 +87,18 @@ const FRAMEWORK_HEADERS: Record<string, { name: string; description: string }[]>
     { name: 'Purpose', description: '`prefetch` marks a prefetch request (Laravel `$request->prefetch()`)' },
     { name: 'Sec-Purpose', description: '`prefetch` marks a prefetch request (Laravel `$request->prefetch()`)' },
   ],
+};
+
+/**
+ * Eloquent and query-builder paginators read the page from the request themselves
+ * (`Paginator::resolveCurrentPage()` is `$request->input($pageName)`): `paginate($perPage,
+ * $columns, $pageName = 'page', $page = null)`, `simplePaginate` alike, `cursorPaginate(...,
+ * $cursorName = 'cursor', $cursor = null)`. Not when the page itself is passed.
+ */
+const PAGINATORS: Record<string, { key: string; nameArg: string; valueArg: string; schema: Schema; description: string }> = {
+  paginate: { key: 'page', nameArg: 'pageName', valueArg: 'page', schema: { type: 'integer', minimum: 1 } as Schema, description: 'Page number (Laravel paginator)' },
+  simplePaginate: { key: 'page', nameArg: 'pageName', valueArg: 'page', schema: { type: 'integer', minimum: 1 } as Schema, description: 'Page number (Laravel paginator)' },
+  cursorPaginate: { key: 'cursor', nameArg: 'cursorName', valueArg: 'cursor', schema: { type: 'string' } as Schema, description: 'Cursor of the page (Laravel cursor paginator)' },
 };
 
 /** Analyzes a function-like node (method, closure, arrow function). */
@@ -177,6 +191,14 @@ export function analyzeCode(scope: CodeScope, ctx: HandlerContext): CodeFacts {
       const key = stringValue(args[0]?.value);
       const keys = stringList(args[0]?.value) ?? [];
       const facade = n.type === 'scoped_call_expression' && /^(\\?Illuminate\\Support\\Facades\\)?Request$/.test(object?.text ?? '');
+      const paginator = Object.hasOwn(PAGINATORS, method) ? PAGINATORS[method]! : undefined;
+      if (paginator && !isRequest(object)) {
+        const positional = args.filter((a) => !a.name);
+        const named = (arg: string): Arg | undefined => args.find((a) => a.name === arg);
+        if (named(paginator.valueArg) ?? positional[3]) return;
+        const key = stringValue((named(paginator.nameArg) ?? positional[2])?.value) ?? paginator.key;
+        return addParam(key, 'input', n, paginator.schema, paginator.description);
+      }
       if (isRequest(object) || facade) {
         if (method === 'query' && key) return addParam(key, 'query', n, defaultSchema(args[1]?.value));
         if (method === 'getQueryParam' && key) return addParam(key, 'query', n, defaultSchema(args[1]?.value));
