@@ -129,7 +129,9 @@ function classFacts(cls: SyntaxNode, input: ClassesInput): void {
 
   if (isFormRequest) formRequest(cls, name, qualified, parent, methods, input);
   if (/#\[/.test(cls.text)) extractAttributeRoutes(cls, name, qualified, names, path, facts, input.attributePrefix);
-  filterKeys(cls, name, parent, methods, input);
+  // A request class dispatching on its own keys (`$this->{$key}($rules)` merging rules) is not a
+  // query filter: its keys are the validated input.
+  if (!isFormRequest && !/Request$/.test(name) && !/Request$/.test(parent ?? '')) filterKeys(cls, name, parent, methods, input);
   if (isResource) {
     const toArray = methods.find((m) => m.childForFieldName('name')?.text === 'toArray');
     const schema = toArray ? returnedArraySchema(toArray) : undefined;

@@ -575,6 +575,8 @@ function buildOperation(
       if (method === 'get' || method === 'delete') p = { ...p, in: 'query' };
       else if (route.body) {
         if (declaredBody().has(p.name)) return;
+        // An uploaded file never travels in the query string: it belongs to a body the declared one does not describe.
+        if ((p.schema as { format?: unknown } | undefined)?.format === 'binary') return;
         p = { ...p, in: 'query' };
       } else if (queryOption(p) && !inputFields.some((f) => f.name === p.name)) {
         p = { ...p, in: 'query' };
