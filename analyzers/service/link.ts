@@ -187,8 +187,11 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
       seen.add(h);
       for (const p of h.params) if (p.in === 'query' || p.in === 'header' || p.in === 'cookie') globalParams!.push(p);
       if (depth >= 6) return;
+      // Calls to its own class stay in its namespace (an exception handler is often just `Handler`).
+      const own = ownerOf(h.name);
+      const ownQualified = h.qualified ? ownerOf(h.qualified) : undefined;
       for (const call of h.calls ?? []) {
-        const next = findHandler(call, undefined, from);
+        const next = findHandler(call, ownQualified && ownerOf(call) === own ? `${ownQualified}.${call.slice(own.length + 1)}` : undefined, from);
         if (next) walk(next.handler, next.entry, depth + 1);
       }
     };

@@ -218,3 +218,22 @@ test('virtual dispatch stays in the receiver\'s namespace: a same-named class el
   const [linked] = linkServiceFiles([routes], opts);
   assert.deepEqual((linked!.operations[0]!.parameters ?? []).map((p) => p.name), ['envelope', 'pretty']);
 });
+
+test('a global handler\'s calls to its own class stay in its namespace (an inherited method, not another namespace\'s same-named class)', () => {
+  const routes = file('routes.php', {
+    routers: [{ id: '<file>', prefixes: [''], root: true, evidence: ev('routes.php', 1) }],
+    routes: [{ router: '<file>', methods: ['get'], paths: ['/a'], handler: 'GET /a', params: [], responses: [], evidence: ev('routes.php', 2), ruleIds: [] }],
+  });
+  const jobs = file('app/Jobs/Handler.php', {
+    handlers: [{ name: 'Handler.prepare', qualified: 'App\\Jobs\\Handler.prepare', params: [{ name: 'job', in: 'query' }], responses: [], ruleIds: [], evidence: ev('app/Jobs/Handler.php', 1) }],
+  });
+  const exceptions = file('app/Exceptions/Handler.php', {
+    handlers: [
+      { name: 'Handler.render', qualified: 'App\\Exceptions\\Handler.render', global: true, params: [], responses: [], ruleIds: [], calls: ['Handler.prepare'], evidence: ev('app/Exceptions/Handler.php', 1) },
+      { name: 'RendersJson.prepare', qualified: 'App\\Concerns\\RendersJson.prepare', params: [{ name: 'X-Debug', in: 'header' }], responses: [], ruleIds: [], evidence: ev('app/Exceptions/Handler.php', 5) },
+    ],
+    inherits: { Handler: ['RendersJson'] },
+  });
+  const [linked] = linkServiceFiles([routes, jobs, exceptions], opts);
+  assert.deepEqual((linked!.operations[0]!.parameters ?? []).map((p) => p.name), ['X-Debug']);
+});
