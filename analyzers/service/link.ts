@@ -6,8 +6,9 @@
  * into OpenAPI, makes operation ids unique, and ties each route's rules to its operation. Routes
  * whose handler is declared in another file (`RouteFact.handlerRef`: a Laravel controller method
  * named in a route file) get that handler's params, body, responses and rules merged in, following
- * the helpers it calls and the classes it inherits from (`HandlerFact.calls`, `ServiceFacts.inherits`).
- * It reads no files and parses nothing: everything comes from the cached facts.
+ * the helpers it calls and the classes it inherits from (`HandlerFact.calls`, `ServiceFacts.inherits`);
+ * what global handlers (middleware run for every request, the exception handler) read is added to
+ * every operation. It reads no files and parses nothing: everything comes from the cached facts.
  */
 import { dirname } from 'node:path/posix';
 import type { OpenAPIV3_1 } from 'openapi-types';
