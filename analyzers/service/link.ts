@@ -571,6 +571,8 @@ function buildOperation(
   const params: OpenAPIV3_1.ParameterObject[] = [];
   const formFields: ParamFact[] = [];
   const inputFields: ParamFact[] = [];
+  /** Files read on a route whose declared body does not describe them: added to that body. */
+  const undeclaredFiles: ParamFact[] = [];
   const seen = new Set<string>();
   const add = (p: ParamFact): void => {
     if (p.in === 'input') {
@@ -579,8 +581,11 @@ function buildOperation(
       if (method === 'get' || method === 'delete') p = { ...p, in: 'query' };
       else if (route.body) {
         if (declaredBody().has(p.name)) return;
-        // An uploaded file never travels in the query string: it belongs to a body the declared one does not describe.
-        if ((p.schema as { format?: unknown } | undefined)?.format === 'binary') return;
+        // An uploaded file never travels in the query string: it extends the declared body.
+        if ((p.schema as { format?: unknown } | undefined)?.format === 'binary') {
+          if (!undeclaredFiles.some((f) => f.name === p.name)) undeclaredFiles.push(p);
+          return;
+        }
         p = { ...p, in: 'query' };
       } else if (queryOption(p) && !inputFields.some((f) => f.name === p.name)) {
         p = { ...p, in: 'query' };
@@ -654,6 +659,10 @@ function buildOperation(
   if (params.length > 0) op.parameters = params;
   if (route.body && !queryBody) {
     op.requestSchema = resolveSchema(route.body.schema);
+    if (undeclaredFiles.length > 0) {
+      const files = Object.fromEntries(undeclaredFiles.map((f) => [f.name, resolveSchema(f.schema ?? { type: 'string', format: 'binary' })]));
+      op.requestSchema = { allOf: [op.requestSchema, { type: 'object', properties: files }] } as Schema;
+    }
     if (route.body.contentType && route.body.contentType !== 'application/json') op.requestContentType = route.body.contentType;
   } else if (formFields.length > 0 || inputFields.length > 0) {
     const properties: Record<string, Schema> = {};
