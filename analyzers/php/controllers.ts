@@ -6,18 +6,20 @@
  * class kinds also become types: a FormRequest (`rules()`) is the request body schema of the
  * methods that type-hint it (through a `X.__construct` handler: Laravel builds and validates it
  * before the method runs, answering 422, or 403 when `authorize()` says no), and an API Resource
- * (`toArray()`) is the schema of the responses that return it.
+ * (`toArray()`) is the schema of the responses that return it. The exception handler's methods
+ * and the kernel's global middleware run for every request (`global-handlers.ts`).
  */
 import type { HandlerFact, ServiceFacts } from '../service/facts.js';
 import type { Schema } from '../service/schema.js';
 import { typeRef, arrayOf } from '../service/schema.js';
 import { evidenceOf, type SyntaxNode } from '../service/tree-sitter.js';
 import { extractAttributeRoutes } from './attribute-routes.js';
+import { handlesRequest, isExceptionHandler, isHttpKernel, middlewareClassCalls } from './global-handlers.js';
 import { analyzeFunction, docSummary } from './handlers.js';
 import { valueSchema } from './responses.js';
 import type { RuleBook } from './rules.js';
 import { arrayEntries, calleeName, classNameOf, stringValue, type Names } from './syntax.js';
-import { parseRulesArray, rulesSchema, validationRules } from './validation.js';
+import { assembledRules, parseRulesArray, rulesSchema, validationRules, type ValidatedField } from './validation.js';
 
 export interface ClassesInput {
   path: string;
@@ -55,6 +57,8 @@ function classFacts(cls: SyntaxNode, input: ClassesInput): void {
   const base = cls.namedChildren.find((c) => c.type === 'base_clause');
   const parentWritten = base?.namedChildren.find((c) => c.type === 'name' || c.type === 'qualified_name')?.text;
   const parent = parentWritten ? names.simple(parentWritten) : undefined;
+  const parentQualified = parentWritten ? names.qualify(parentWritten) : undefined;
+  const exceptionHandler = isExceptionHandler(parentQualified);
   const traits = body.namedChildren.filter((c) => c.type === 'use_declaration').flatMap((u) => u.namedChildren.filter((n) => n.type === 'name' || n.type === 'qualified_name').map((n) => names.simple(n.text)));
   (facts.inherits ??= {})[name] = [...(parent ? [parent] : []), ...traits];
   facts.handlers ??= [];
@@ -66,7 +70,7 @@ function classFacts(cls: SyntaxNode, input: ClassesInput): void {
       const t = d.childForFieldName('type');
       if (t?.type === 'named_type' || t?.type === 'optional_type') for (const el of d.namedChildren.filter((n) => n.type === 'property_element')) propertyTypes.set(el.namedChildren[0]?.text.replace(/^\$/, '') ?? '', names.simple(t.text.replace(/^\?/, '')));
     }
-    if (d.type === 'property_declaration') middlewareTable(d, input);
+    if (d.type === 'property_declaration') middlewareTable(d, input, isHttpKernel(parentQualified) ? name : undefined);
     if (d.type === 'const_declaration') {
       for (const el of d.namedChildren.filter((n) => n.type === 'const_element')) {
         const [k, v] = el.namedChildren;
@@ -118,12 +122,16 @@ function classFacts(cls: SyntaxNode, input: ClassesInput): void {
     if (calls.length > 0) handler.calls = calls;
     if (code.view) handler.view = true;
     if (code.summary) handler.summary = code.summary;
+    // The exception handler renders every request's errors: what it reads applies to all routes.
+    if (exceptionHandler && handlesRequest(m)) handler.global = true;
     facts.handlers.push(handler);
   }
 
   if (isFormRequest) formRequest(cls, name, qualified, parent, methods, input);
   if (/#\[/.test(cls.text)) extractAttributeRoutes(cls, name, qualified, names, path, facts, input.attributePrefix);
-  filterKeys(cls, name, parent, methods, input);
+  // A request class dispatching on its own keys (`$this->{$key}($rules)` merging rules) is not a
+  // query filter: its keys are the validated input.
+  if (!isFormRequest && !/Request$/.test(name) && !/Request$/.test(parent ?? '')) filterKeys(cls, name, parent, methods, input);
   if (isResource) {
     const toArray = methods.find((m) => m.childForFieldName('name')?.text === 'toArray');
     const schema = toArray ? returnedArraySchema(toArray) : undefined;
@@ -149,7 +157,7 @@ function formRequest(cls: SyntaxNode, name: string, qualified: string, parent: s
   // `array_merge(parent::rules(), [...])`: the parent's rules, extended.
   const merged = returned?.type === 'function_call_expression' && calleeName(returned) === 'array_merge' ? (returned.childForFieldName('arguments')?.namedChildren ?? []).map((a) => a.namedChildren[a.namedChildren.length - 1]!) : undefined;
   const extendsParent = !!merged?.some((a) => /^parent::rules\(/.test(a.text)) && parent !== undefined;
-  const fields = merged ? merged.flatMap((a) => parseRulesArray(a, path) ?? []) : returned ? parseRulesArray(returned, path) : undefined;
+  const fields = merged ? merged.flatMap((a) => parseRulesArray(a, path) ?? []) : ((rulesMethod ? builtRules(rulesMethod, path) : undefined) ?? (returned ? parseRulesArray(returned, path) : undefined));
   if (!rulesMethod || !fields || (fields.length === 0 && !extendsParent)) {
     if (parent && !rulesMethod) handler.calls = [`${parent}.__construct`];
     return;
@@ -175,28 +183,50 @@ function formRequest(cls: SyntaxNode, name: string, qualified: string, parent: s
  * a base class that reads the request and calls `$this->$key($value)` for each input key makes
  * every method of its subclasses an input. The dispatcher's constructor (Laravel builds the filter
  * for the controller method that type-hints it) calls `<Class>.__filterKeys`, which the link step
- * dispatches to the subclass the controller named.
+ * dispatches to the subclass the controller named; a subclass's keys include its parent's, and the
+ * dispatcher's own filter methods are keys too (`method_exists($this, $key)` sees them). Not keys:
+ * the dispatching method and the steps it or the dispatcher's other methods call by name
+ * (`$this->getFilters()`), methods taking a class (`apply(Builder $b)`) or more than one argument,
+ * private ones, and helpers returning something other than the query (`split($v): \stdClass`).
  */
 function filterKeys(cls: SyntaxNode, name: string, parent: string | undefined, methods: SyntaxNode[], input: ClassesInput): void {
   const { path, facts } = input;
-  const dispatcher = methods.some((m) => /\$this->(\$\w+|\{\$\w+\})\s*\(|call_user_func(_array)?\s*\(\s*\[\s*\$this\s*,\s*\$/.test(m.text)) && /->only\(|->all\(|->input\(|->query\(|request\(\)/.test(cls.text);
+  const dispatches = (m: SyntaxNode): boolean => /\$this->(\$\w+|\{\$\w+\})\s*\(|call_user_func(_array)?\s*\(\s*\[\s*\$this\s*,\s*\$/.test(m.text);
+  const dispatcher = methods.some(dispatches) && /->only\(|->all\(|->input\(|->query\(|request\(\)/.test(cls.text);
   if (dispatcher) {
     const ctor = facts.handlers!.find((h) => h.name === `${name}.__construct`);
     if (ctor) ctor.calls = [...(ctor.calls ?? []), `${name}.__filterKeys`];
     else facts.handlers!.push({ name: `${name}.__construct`, params: [], responses: [], ruleIds: [], calls: [`${name}.__filterKeys`], evidence: evidenceOf(path, cls) });
-    return;
-  }
-  if (!/Filters?$/.test(name) && !/Filters?$/.test(parent ?? '')) return;
+  } else if (!/Filters?$/.test(name) && !/Filters?$/.test(parent ?? '')) return;
+  // In the dispatcher, methods called by name are its steps; filters are only called dynamically.
+  const steps = new Set(dispatcher ? [...cls.text.matchAll(/\$this->(\w+)\s*\(/g)].map((m) => m[1]!) : []);
   const params: HandlerFact['params'] = [];
   for (const m of methods) {
     const method = m.childForFieldName('name')?.text ?? '';
-    if (method.startsWith('__') || /^(apply|filter|filters|handle|builder|getFilters|setUp|boot)$/i.test(method)) continue;
+    if (method.startsWith('__') || steps.has(method) || dispatches(m) || /^(apply|filters|handle|builder|getFilters|setUp|boot)$/i.test(method)) continue;
     if (m.namedChildren.some((c) => c.type === 'visibility_modifier' && c.text === 'private')) continue;
-    const required = (m.childForFieldName('parameters')?.namedChildren ?? []).filter((p) => p.type === 'simple_parameter' && !p.childForFieldName('default_value'));
-    if (required.length > 1) continue;
+    const declared = (m.childForFieldName('parameters')?.namedChildren ?? []).filter((p) => p.type === 'simple_parameter');
+    if (declared.filter((p) => !p.childForFieldName('default_value')).length > 1) continue;
+    if (declared.some((p) => /^\??\\?[A-Z]/.test(p.childForFieldName('type')?.text ?? ''))) continue;
+    const returns = m.childForFieldName('return_type')?.text.replace(/^[?:\s]+/, '') ?? '';
+    if (returns && !/(Builder|Relation|static|self|void|mixed|\$this)$/.test(returns)) continue;
     params.push({ name: method, in: 'input', evidence: evidenceOf(path, m) });
   }
-  if (params.length > 0) facts.handlers!.push({ name: `${name}.__filterKeys`, params, responses: [], ruleIds: [], evidence: evidenceOf(path, cls) });
+  // A subclass's keys include those its parent declares (when that is a filter class too).
+  const calls = !dispatcher && parent ? [`${parent}.__filterKeys`] : [];
+  if (params.length > 0 || calls.length > 0) facts.handlers!.push({ name: `${name}.__filterKeys`, params, responses: [], ruleIds: [], ...(calls.length > 0 ? { calls } : {}), evidence: evidenceOf(path, cls) });
+}
+
+/**
+ * Rules a `rules()` method assembles in a variable it returns, as is or through a helper of the
+ * request (`return $rules;`, `return $this->globalRules($rules);`): see `assembledRules`.
+ */
+function builtRules(method: SyntaxNode, path: string): ValidatedField[] | undefined {
+  const body = method.childForFieldName('body');
+  const ret = body?.namedChildren.find((c) => c.type === 'return_statement');
+  let value = ret?.namedChildren[0];
+  if (value && value.type !== 'variable_name') value = value.childForFieldName('arguments')?.namedChildren.map((a) => a.namedChildren[a.namedChildren.length - 1]!).find((a) => a.type === 'variable_name');
+  return body && value ? assembledRules(body, value.text, path) : undefined;
 }
 
 /** The value a method returns: `return [...]`, or `$rules = [...]; return $rules;`. */
@@ -245,11 +275,17 @@ function propertySchema(node: SyntaxNode): Schema {
  * `$middlewareGroups`: group → members) as handlers `middleware:<name>` calling the classes'
  * `handle`, so routes naming an alias get what the middleware reads and answers.
  */
-function middlewareTable(property: SyntaxNode, input: ClassesInput): void {
+function middlewareTable(property: SyntaxNode, input: ClassesInput, kernel: string | undefined): void {
   const el = property.namedChildren.find((n) => n.type === 'property_element');
   const name = el?.namedChildren[0]?.text.replace(/^\$/, '');
+  const value = el?.namedChildren[el.namedChildren.length - 1];
+  // The kernel's `$middleware`: the global stack, run for every request.
+  if (el && name === 'middleware' && kernel) {
+    const calls = middlewareClassCalls(value);
+    if (calls.length > 0) input.facts.handlers!.push({ name: `${kernel}.$middleware`, params: [], responses: [], ruleIds: [], calls, global: true, evidence: evidenceOf(input.path, property) });
+    return;
+  }
   if (!el || !name || !/^(middlewareAliases|routeMiddleware|middlewareGroups)$/.test(name)) return;
-  const value = el.namedChildren[el.namedChildren.length - 1];
   for (const e of arrayEntries(value) ?? []) {
     const alias = stringValue(e.key);
     if (!alias) continue;

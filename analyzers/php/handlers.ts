@@ -2,7 +2,9 @@
  * What one PHP handler (a controller method, a route closure, a plain script's branch) tells about
  * its operation: path parameters from its signature (`int $id`, route-model-bound `User $user`),
  * query/header/body inputs it reads (`$request->query('q')`, `$request->input('name')`,
- * `$request->header('X-Key')`, `request('x')`, `$_GET['x']`, `$_POST['x']`, `$_SERVER['HTTP_X']`),
+ * `$request->header('X-Key')`, `request('x')`, `$_GET['x']`, `$_POST['x']`, `$_SERVER['HTTP_X']`,
+ * and what the framework reads for it: `page` through `->paginate()`, `X-Requested-With` through
+ * `$request->expectsJson()`),
  * the request body its inline validation declares (`$request->validate([...])`,
  * `Validator::make(..., [...])`), the statuses it answers (see `responses.ts`), the helpers and
  * request objects it relies on (`$this->respondCreated()`, a FormRequest parameter: linked across
@@ -14,8 +16,8 @@ import type { Schema } from '../service/schema.js';
 import { evidenceOf, lineOf, endLineOf, type SyntaxNode } from '../service/tree-sitter.js';
 import { responseAt, valueSchema } from './responses.js';
 import type { RuleBook } from './rules.js';
-import { argsOf, arrayEntries, calleeName, classNameOf, intValue, stringList, stringValue, type Names } from './syntax.js';
-import { parseRulesArray, rulesSchema, validationRules, type ValidatedField } from './validation.js';
+import { argsOf, arrayEntries, calleeName, classNameOf, intValue, stringList, stringValue, type Arg, type Names } from './syntax.js';
+import { assembledRules, parseRulesArray, rulesSchema, validationRules, type ValidatedField } from './validation.js';
 
 export interface HandlerContext {
   path: string;
@@ -64,6 +66,39 @@ const INPUT_METHODS: Record<string, Schema | undefined> = {
   hasFile: { type: 'string', format: 'binary' } as Schema,
   getParam: undefined,
   getParsedBodyParam: undefined,
+};
+
+/**
+ * Request methods that read headers inside the framework (Illuminate\Http\Request and its
+ * Symfony parent): `ajax()`/`isXmlHttpRequest()` compare `X-Requested-With` with `XMLHttpRequest`,
+ * and `expectsJson()` is `ajax() && !pjax()` or an `Accept` asking for JSON. `Accept` is not an
+ * OpenAPI parameter, and `X-PJAX` only turns `expectsJson()` off again, so that call declares
+ * `X-Requested-With` alone. The headers are optional: the method only branches on them.
+ */
+const FRAMEWORK_HEADERS: Record<string, { name: string; description: string }[]> = {
+  ajax: [{ name: 'X-Requested-With', description: '`XMLHttpRequest` marks an AJAX request (Laravel `$request->ajax()`)' }],
+  isXmlHttpRequest: [{ name: 'X-Requested-With', description: '`XMLHttpRequest` marks an AJAX request (`$request->isXmlHttpRequest()`)' }],
+  expectsJson: [{ name: 'X-Requested-With', description: '`XMLHttpRequest` asks for JSON answers (Laravel `$request->expectsJson()`), errors included, rather than HTML pages or redirects' }],
+  pjax: [{ name: 'X-PJAX', description: 'Marks a PJAX request (Laravel `$request->pjax()`)' }],
+  userAgent: [{ name: 'User-Agent', description: 'Read through `$request->userAgent()`' }],
+  getPreferredLanguage: [{ name: 'Accept-Language', description: 'Read through `$request->getPreferredLanguage()`' }],
+  getLanguages: [{ name: 'Accept-Language', description: 'Read through `$request->getLanguages()`' }],
+  prefetch: [
+    { name: 'Purpose', description: '`prefetch` marks a prefetch request (Laravel `$request->prefetch()`)' },
+    { name: 'Sec-Purpose', description: '`prefetch` marks a prefetch request (Laravel `$request->prefetch()`)' },
+  ],
+};
+
+/**
+ * Eloquent and query-builder paginators read the page from the request themselves
+ * (`Paginator::resolveCurrentPage()` is `$request->input($pageName)`): `paginate($perPage,
+ * $columns, $pageName = 'page', $page = null)`, `simplePaginate` alike, `cursorPaginate(...,
+ * $cursorName = 'cursor', $cursor = null)`. Not when the page itself is passed.
+ */
+const PAGINATORS: Record<string, { key: string; nameArg: string; valueArg: string; schema: Schema; description: string }> = {
+  paginate: { key: 'page', nameArg: 'pageName', valueArg: 'page', schema: { type: 'integer', minimum: 1 } as Schema, description: 'Page number (Laravel paginator)' },
+  simplePaginate: { key: 'page', nameArg: 'pageName', valueArg: 'page', schema: { type: 'integer', minimum: 1 } as Schema, description: 'Page number (Laravel paginator)' },
+  cursorPaginate: { key: 'cursor', nameArg: 'cursorName', valueArg: 'cursor', schema: { type: 'string' } as Schema, description: 'Cursor of the page (Laravel cursor paginator)' },
 };
 
 /** Analyzes a function-like node (method, closure, arrow function). */
@@ -134,10 +169,10 @@ export function analyzeCode(scope: CodeScope, ctx: HandlerContext): CodeFacts {
     }
   }
 
-  const addParam = (name: string, loc: ParamFact['in'], node: SyntaxNode, schema?: Schema): void => {
+  const addParam = (name: string, loc: ParamFact['in'], node: SyntaxNode, schema?: Schema, description?: string): void => {
     const top = loc === 'header' ? name : name.split('.')[0]!;
     if (!top || top === '*' || params.some((p) => p.name === top && p.in === loc)) return;
-    params.push({ name: top, in: loc, ...(schema ? { schema } : {}), evidence: evidenceOf(path, node) });
+    params.push({ name: top, in: loc, ...(schema ? { schema } : {}), ...(description ? { description } : {}), evidence: evidenceOf(path, node) });
   };
 
   const isRequest = (n: SyntaxNode | null | undefined): boolean => {
@@ -156,11 +191,23 @@ export function analyzeCode(scope: CodeScope, ctx: HandlerContext): CodeFacts {
       const key = stringValue(args[0]?.value);
       const keys = stringList(args[0]?.value) ?? [];
       const facade = n.type === 'scoped_call_expression' && /^(\\?Illuminate\\Support\\Facades\\)?Request$/.test(object?.text ?? '');
+      const paginator = Object.hasOwn(PAGINATORS, method) ? PAGINATORS[method]! : undefined;
+      if (paginator && !isRequest(object)) {
+        const positional = args.filter((a) => !a.name);
+        const named = (arg: string): Arg | undefined => args.find((a) => a.name === arg);
+        if (named(paginator.valueArg) ?? positional[3]) return;
+        const key = stringValue((named(paginator.nameArg) ?? positional[2])?.value) ?? paginator.key;
+        return addParam(key, 'input', n, paginator.schema, paginator.description);
+      }
       if (isRequest(object) || facade) {
         if (method === 'query' && key) return addParam(key, 'query', n, defaultSchema(args[1]?.value));
         if (method === 'getQueryParam' && key) return addParam(key, 'query', n, defaultSchema(args[1]?.value));
         if ((method === 'header' || method === 'hasHeader' || method === 'getHeaderLine' || method === 'getHeader') && key) return addParam(key, 'header', n);
         if ((method === 'cookie' || method === 'hasCookie' || method === 'getCookieParam') && key) return addParam(key, 'cookie', n);
+        if (Object.hasOwn(FRAMEWORK_HEADERS, method)) {
+          for (const h of FRAMEWORK_HEADERS[method]!) addParam(h.name, 'header', n, undefined, h.description);
+          return;
+        }
         if (method in INPUT_METHODS) {
           for (const k of method === 'has' || method === 'filled' || method === 'missing' || method === 'exists' ? keys : key ? [key] : []) addParam(k, 'input', n, INPUT_METHODS[method] ?? defaultSchema(args[1]?.value));
           return;
@@ -252,20 +299,14 @@ export function analyzeCode(scope: CodeScope, ctx: HandlerContext): CodeFacts {
     responses.push({ status: '422', description: 'The given data was invalid.', evidence: evidenceOf(path, at) });
   };
 
-  /** A rules array literal, or a local variable assigned one earlier in the scope. */
+  /** A rules array literal, or a local variable assembled as one earlier in the scope. */
   const rulesArray = (node: SyntaxNode, at: SyntaxNode): ValidatedField[] | undefined => {
     const direct = parseRulesArray(node, path);
     if (direct) return direct;
     if (node.type !== 'variable_name') return undefined;
     for (const root of scope.nodes) {
-      for (const a of descendantsOf(root, 'assignment_expression')) {
-        if (a.startIndex >= at.startIndex) break;
-        if (a.childForFieldName('left')?.text === node.text) {
-          const r = a.childForFieldName('right');
-          const parsed = r ? parseRulesArray(r, path) : undefined;
-          if (parsed) return parsed;
-        }
-      }
+      const built = assembledRules(root, node.text, path, at.startIndex);
+      if (built) return built;
     }
     return undefined;
   };
@@ -367,18 +408,6 @@ export function analyzeCode(scope: CodeScope, ctx: HandlerContext): CodeFacts {
     view,
     ruleIds: ctx.book.idsWithin(range.start, range.end),
   };
-}
-
-function descendantsOf(node: SyntaxNode, type: string): SyntaxNode[] {
-  const out: SyntaxNode[] = [];
-  const visit = (n: SyntaxNode): void => {
-    for (const c of n.namedChildren) {
-      if (c.type === type) out.push(c);
-      visit(c);
-    }
-  };
-  visit(node);
-  return out;
 }
 
 /** `HTTP_X_API_KEY` → `X-Api-Key`. */

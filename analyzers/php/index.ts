@@ -11,6 +11,8 @@
  * - A route whose handler only renders views (`view()`, `Inertia::render`) is a page, not an API
  *   operation, in any route file; `Route::view`/`Route::redirect` are never operations. Web routes
  *   to controllers answering data (JSON, redirects after a form post) are operations.
+ * - What global middleware and the exception handler read (`X-Requested-With` through
+ *   `$request->expectsJson()`) is a parameter of every operation (`global-handlers.ts`).
  * - `vendor/`, Blade templates (`*.blade.php`), `storage/` and `bootstrap/cache/` are not read.
  */
 import type { TreeFile } from '../model.js';
@@ -19,6 +21,7 @@ import { createServiceFrontend, type Extracted, type ExtractInput } from '../ser
 import { createRuleCollector } from '../service/rules.js';
 import type { SyntaxNode } from '../service/tree-sitter.js';
 import { extractClasses } from './controllers.js';
+import { extractBootstrapGlobals } from './global-handlers.js';
 import { attributeDirPrefix, isRoutingLoader, readLaravelRouting, routeFilePrefix, type LaravelRouting } from './laravel-config.js';
 import { extractPlainEntry } from './plain.js';
 import { createRuleBook, extractRules } from './rules.js';
@@ -26,7 +29,7 @@ import { extractRoutes } from './routes.js';
 import { namesOf } from './syntax.js';
 
 /** Bump when extraction changes (cache key). */
-export const PHP_ANALYZER_VERSION = '1';
+export const PHP_ANALYZER_VERSION = '2';
 
 const SKIPPED = /(^|\/)(vendor|storage|node_modules|bootstrap\/cache)\//;
 
@@ -58,6 +61,7 @@ export const phpFrontend = createServiceFrontend({
     extractRules(root, path, book, (node) => scopeOf(node, path));
     const routing = (input.context as PhpContext).laravelRouting;
     extractClasses({ path, root, names, book, facts, attributePrefix: attributeDirPrefix(path, routing) ?? '' });
+    if (/->with(?:Exceptions|Middleware)\s*\(|\$app->middleware\s*\(/.test(input.text)) extractBootstrapGlobals({ path, root, names, book, facts });
     const routes = facts.routes.length > 0 || extractRoutes({ path, root, names, book, facts, diagnostics, filePrefix: routeFilePrefix(path, routing), loader: isRoutingLoader(path) });
     if (!routes) extractPlainEntry({ path, root, names, book, facts });
     return { facts, rules: collector.rules, diagnostics };

@@ -33,6 +33,60 @@ export function parseRulesArray(node: SyntaxNode, path: string): ValidatedField[
   return out;
 }
 
+/**
+ * The fields of rules assembled in a variable inside `body` (a FormRequest's `rules()` or a
+ * controller method): `$rules = [...]`, then `$rules['key'] = ...` and `$rules = array_merge($rules,
+ * [...])`, under conditions or not, up to `before` (a source offset) when given. A key assigned on
+ * several paths keeps only the rule tokens all of them share (what holds whichever path ran), so
+ * `required` in one branch alone does not make the field required. Undefined when nothing is
+ * assigned to the variable as rules.
+ */
+export function assembledRules(body: SyntaxNode, variable: string, path: string, before?: number): ValidatedField[] | undefined {
+  const fields = new Map<string, ValidatedField>();
+  let found = false;
+  const put = (f: ValidatedField): void => {
+    const prior = fields.get(f.name);
+    if (!prior) fields.set(f.name, f);
+    else {
+      // `in:` lists of the paths together: the values any of them accepts.
+      const lists = [prior.rules, f.rules].map((r) => r.find((t) => t.startsWith('in:')));
+      const both = lists[0] && lists[1] ? `in:${[...new Set(lists.flatMap((t) => t!.slice(3).split(',')))].join(',')}` : undefined;
+      prior.rules = [...prior.rules.filter((t) => f.rules.includes(t) && !t.startsWith('in:')), ...(both ? [both] : [])];
+      prior.evidence = { ...prior.evidence, endLine: Math.max(prior.evidence.endLine, f.evidence.endLine) };
+    }
+  };
+  const visit = (n: SyntaxNode): void => {
+    for (const c of n.namedChildren) {
+      if (before !== undefined && c.startIndex >= before) return;
+      if (c.type === 'function_definition' || c.type === 'anonymous_function' || c.type === 'arrow_function' || c.type === 'class_declaration') continue;
+      if (c.type === 'assignment_expression') {
+        const left = c.childForFieldName('left');
+        const right = c.childForFieldName('right');
+        if (left && right && left.text === variable) {
+          const merged = right.type === 'function_call_expression' && calleeName(right) === 'array_merge' ? (right.childForFieldName('arguments')?.namedChildren ?? []).map((a) => a.namedChildren[a.namedChildren.length - 1]!) : [right];
+          for (const part of merged) {
+            const parsed = parseRulesArray(part, path);
+            if (parsed) {
+              found = true;
+              parsed.forEach(put);
+            }
+          }
+        } else if (left?.type === 'subscript_expression' && right) {
+          const [obj, idx] = left.namedChildren;
+          const key = stringValue(idx);
+          if (obj?.text === variable && key !== undefined) {
+            found = true;
+            put({ name: key, rules: ruleTokens(right), evidence: evidenceOf(path, left, right) });
+          }
+        }
+      }
+      visit(c);
+    }
+  };
+  visit(body);
+  return found ? [...fields.values()] : undefined;
+}
+
 /** Tokens of one field's rules: a `|` string, or an array of strings and `Rule::` objects. */
 function ruleTokens(node: SyntaxNode): string[] {
   const s = stringValue(node);

@@ -96,7 +96,8 @@ export interface MountFact {
  * Where a parameter is read from. `input` is a value the framework takes from the query string or
  * the body alike (Laravel `$request->input()`, Flask `request.values`): the link step makes it a
  * query parameter on GET, HEAD and DELETE, and a property of the request body otherwise (when the
- * route has no declared body).
+ * route has no declared body) — unless a helper read it that GET or DELETE operations run too
+ * (a base controller's response builder reading `include`): then it is a query option everywhere.
  */
 export type ParamLocation = 'path' | 'query' | 'header' | 'cookie' | 'form' | 'input';
 
@@ -204,6 +205,13 @@ export interface HandlerFact {
   calls?: string[];
   /** Every way out renders a page or redirects (`view()`, templates): no API response. */
   view?: boolean;
+  /**
+   * Runs for every request the service serves, whatever route or group it hits (global
+   * middleware, the application's exception handler): its query, header and cookie parameters,
+   * and those of the helpers it calls, apply to every operation. Its body, responses, input keys
+   * and rules do not (they depend on what went wrong, or are not the operation's contract).
+   */
+  global?: boolean;
   summary?: string;
   description?: string;
   notes?: string[];

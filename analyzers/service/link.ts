@@ -6,8 +6,9 @@
  * into OpenAPI, makes operation ids unique, and ties each route's rules to its operation. Routes
  * whose handler is declared in another file (`RouteFact.handlerRef`: a Laravel controller method
  * named in a route file) get that handler's params, body, responses and rules merged in, following
- * the helpers it calls and the classes it inherits from (`HandlerFact.calls`, `ServiceFacts.inherits`).
- * It reads no files and parses nothing: everything comes from the cached facts.
+ * the helpers it calls and the classes it inherits from (`HandlerFact.calls`, `ServiceFacts.inherits`);
+ * what global handlers (middleware run for every request, the exception handler) read is added to
+ * every operation. It reads no files and parses nothing: everything comes from the cached facts.
  */
 import { dirname } from 'node:path/posix';
 import type { OpenAPIV3_1 } from 'openapi-types';
@@ -158,7 +159,9 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
       const q = pick((handlers.get(qualified) ?? []).filter((h) => h.handler.qualified === qualified));
       if (q) return q;
     }
-    const direct = pick((handlers.get(name) ?? []).filter((h) => h.handler.name === name));
+    // By simple name, but not another namespace's class of that name (`Admin\UserController`
+    // when `Api\UserController` is meant and inherits the method): that one is not in the chain.
+    const direct = pick((handlers.get(name) ?? []).filter((h) => h.handler.name === name && (!qualified || !h.handler.qualified)));
     if (direct) return direct;
     const owner = ownerOf(name);
     const member = name.slice(owner.length + 1);
@@ -173,11 +176,53 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
   };
   const ownerKnown = (name: string): boolean => handlerOwners.has(ownerOf(name)) || inherits.has(ownerOf(name));
 
-  /** The route with its handler's facts merged in, the rules that govern it, or undefined when it is no operation. */
-  const withHandler = (route: RouteFact, entry: Entry): { route: RouteFact; rules: { entry: Entry; ids: string[] }[]; evidence: Evidence[] } | undefined => {
+  // What handlers that run for every request read (`HandlerFact.global`), with the helpers they
+  // call: their query, header and cookie parameters, gathered once for all operations.
+  let globalParams: ParamFact[] | undefined;
+  const globalsRead = (): ParamFact[] => {
+    if (globalParams) return globalParams;
+    globalParams = [];
+    const seen = new Set<HandlerFact>();
+    const walk = (h: HandlerFact, from: Entry, depth: number): void => {
+      if (seen.has(h)) return;
+      seen.add(h);
+      for (const p of h.params) if (p.in === 'query' || p.in === 'header' || p.in === 'cookie') globalParams!.push(p);
+      if (depth >= 6) return;
+      // Calls to its own class stay in its namespace (an exception handler is often just `Handler`).
+      const own = ownerOf(h.name);
+      const ownQualified = h.qualified ? ownerOf(h.qualified) : undefined;
+      for (const call of h.calls ?? []) {
+        const next = findHandler(call, ownQualified && ownerOf(call) === own ? `${ownQualified}.${call.slice(own.length + 1)}` : undefined, from);
+        if (next) walk(next.handler, next.entry, depth + 1);
+      }
+    };
+    for (const entry of entries) for (const h of entry.facts.handlers ?? []) if (h.global) walk(h, entry, 0);
+    return globalParams;
+  };
+
+  /**
+   * The route with its handler's facts merged in, the rules that govern it, or undefined when it
+   * is no operation; `ran`: the handlers it runs; `shared`: its `input` parameters that helpers
+   * (not the handler itself) read, with the helper.
+   */
+  interface Linked {
+    route: RouteFact;
+    rules: { entry: Entry; ids: string[] }[];
+    evidence: Evidence[];
+    ran: Set<HandlerFact>;
+    shared: Map<ParamFact, HandlerFact>;
+  }
+  const linkedMemo = new Map<RouteFact, Linked | undefined>();
+  const linkedOf = (route: RouteFact, entry: Entry): Linked | undefined => {
+    if (!linkedMemo.has(route)) linkedMemo.set(route, withHandler(route, entry));
+    return linkedMemo.get(route);
+  };
+  const withHandler = (route: RouteFact, entry: Entry): Linked | undefined => {
     const rules = [{ entry, ids: route.ruleIds }];
     const ref = route.handlerRef;
-    if (!ref && !route.calls?.length) return { route, rules, evidence: [] };
+    const global = globalsRead();
+    const shared = new Map<ParamFact, HandlerFact>();
+    if (!ref && !route.calls?.length) return { route: global.length > 0 ? { ...route, params: [...route.params, ...global] } : route, rules, evidence: [], ran: new Set(), shared };
     const found = ref ? findHandler(ref.name, ref.qualified, entry) : undefined;
     if (ref && !found && route.requireHandler && ownerKnown(ref.name)) return undefined;
     if (route.dropIfView && found?.handler.view) return undefined;
@@ -187,10 +232,23 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
     if (ref && !found) notes.push(`handler ${ref.qualified ?? ref.name} not found in the analyzed files; parameters and responses come from the route declaration only`);
     let body = route.body;
     const visited = new Set<HandlerFact>(found ? [found.handler] : []);
-    // `receiver`: the class the handler was asked of. A method found in an ancestor that calls its
-    // own class's members is dispatched to the receiver's overrides first (virtual dispatch).
-    const visit = (h: HandlerFact, from: Entry, depth: number, receiver: string): void => {
-      for (const p of h.params) if (depth === 0 || p.in !== 'path') params.push(p);
+    // `receiver`: the class the handler was asked of (with its qualified name when known, so that a
+    // same-named class of another namespace is not taken for it). A method found in an ancestor that
+    // calls its own class's members is dispatched to the receiver's overrides first (virtual dispatch).
+    interface Receiver {
+      name: string;
+      qualified?: string;
+    }
+    const receiverOf = (call: string, next: { handler: HandlerFact }): Receiver => {
+      const q = next.handler.name === call && next.handler.qualified ? ownerOf(next.handler.qualified) : undefined;
+      return { name: ownerOf(call), ...(q ? { qualified: q } : {}) };
+    };
+    const visit = (h: HandlerFact, from: Entry, depth: number, receiver: Receiver): void => {
+      for (const p of h.params) {
+        if (depth > 0 && p.in === 'path') continue;
+        params.push(p);
+        if (depth > 0 && p.in === 'input') shared.set(p, h);
+      }
       body ??= h.body;
       responses.push(...h.responses);
       // A helper's rules serve every operation calling it: only the handler's own are tied to this one.
@@ -199,27 +257,46 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
       if (depth >= 6) return;
       const own = ownerOf(h.name);
       for (const call of h.calls ?? []) {
-        const virtual = own && receiver !== own && ownerOf(call) === own ? findHandler(`${receiver}.${call.slice(own.length + 1)}`, undefined, from) : undefined;
-        const next = virtual ?? findHandler(call, undefined, from);
+        const member = call.slice(ownerOf(call).length + 1);
+        const asReceiver = (cls: string): string | undefined => (receiver.qualified && cls === receiver.name ? `${receiver.qualified}.${member}` : undefined);
+        const virtual = own && receiver.name !== own && ownerOf(call) === own ? findHandler(`${receiver.name}.${member}`, asReceiver(receiver.name), from) : undefined;
+        const next = virtual ?? findHandler(call, asReceiver(ownerOf(call)), from);
         if (!next || visited.has(next.handler)) continue;
         visited.add(next.handler);
-        visit(next.handler, next.entry, depth + 1, virtual ? receiver : ownerOf(call));
+        visit(next.handler, next.entry, depth + 1, virtual || ownerOf(call) === receiver.name ? receiver : receiverOf(call, next));
       }
     };
-    if (found) visit(found.handler, found.entry, 0, ownerOf(ref!.name));
+    if (found) visit(found.handler, found.entry, 0, { name: ownerOf(ref!.name), ...(ref!.qualified ? { qualified: ownerOf(ref!.qualified) } : {}) });
     for (const call of route.calls ?? []) {
       const next = findHandler(call, undefined, entry);
       if (!next || visited.has(next.handler)) continue;
       visited.add(next.handler);
-      visit(next.handler, next.entry, 1, ownerOf(call));
+      visit(next.handler, next.entry, 1, receiverOf(call, next));
     }
+    params.push(...global);
     const merged: RouteFact = { ...route, params, responses, ...(body ? { body } : {}), ...(notes.length > 0 ? { notes: [...new Set(notes)] } : {}) };
     const h = found?.handler;
-    if (!h) return { route: merged, rules, evidence: [] };
+    if (!h) return { route: merged, rules, evidence: [], ran: visited, shared };
     if (!route.summary && h.summary) merged.summary = h.summary;
     if (!route.description && h.description) merged.description = h.description;
     const same = h.evidence.path === route.evidence.path && h.evidence.startLine === route.evidence.startLine;
-    return { route: merged, rules, evidence: same ? [] : [h.evidence] };
+    return { route: merged, rules, evidence: same ? [] : [h.evidence], ran: visited, shared };
+  };
+
+  // Handlers that GET and DELETE operations run. An `input` key such shared code reads comes from
+  // the query string there; on the operations with a body that run it too, the same read is the
+  // same option (Fractal's `include` read by a base controller's response builder), so it is a
+  // query parameter there as well, not a property of the payload.
+  const readOnQuery = new Set<HandlerFact>();
+  for (const entry of entries) {
+    for (const route of entry.facts.routes) {
+      if (!route.methods.some((m) => m === 'get' || m === 'delete')) continue;
+      for (const h of linkedOf(route, entry)?.ran ?? []) readOnQuery.add(h);
+    }
+  }
+  const queryOption = (linked: Linked) => (p: ParamFact): boolean => {
+    const h = linked.shared.get(p);
+    return h !== undefined && readOnQuery.has(h);
   };
 
   const constant = (name: string, from: Entry): string | undefined => {
@@ -369,7 +446,7 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
   };
   // Emits a route (declared in `entry`) as served by `node`: its own router, or one inheriting it.
   const emit = (declared: RouteFact, entry: Entry, node: RouterNode | undefined): void => {
-    const linked = withHandler(declared, entry);
+    const linked = linkedOf(declared, entry);
     if (!linked) return;
     const file = out[(node?.entry ?? entry).index]!;
     const tokens = tokensOf(node, linked.route);
@@ -386,7 +463,7 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
       for (const rawPath of route.paths.length > 0 ? route.paths : ['']) {
         const path = substituteTokens(withTrailingSlash(joinPaths(chain.prefix, expand(rawPath, entry, route.evidence.startLine)), chain.trailingSlash), tokens);
         for (const method of route.methods) {
-          const op = buildOperation(route, method, path, chain, entry, resolveType, uniqueId(substituteTokens(nameFor(route, method, route.methods.length > 1), tokens)));
+          const op = buildOperation(route, method, path, chain, entry, resolveType, uniqueId(substituteTokens(nameFor(route, method, route.methods.length > 1), tokens)), queryOption(linked));
           op.evidence.push(...linked.evidence);
           file.operations.push(op);
           total++;
@@ -458,6 +535,8 @@ function buildOperation(
   entry: Entry,
   resolveType: (name: string, from: Entry) => ResolvedType | undefined,
   operationId: string,
+  /** An `input` parameter that is a query option of shared code (see `readOnQuery`). */
+  queryOption: (p: ParamFact) => boolean = () => false,
 ): Operation {
   const schemas: Record<string, Schema> = {};
   const notes: string[] = [...(route.notes ?? [])];
@@ -492,6 +571,8 @@ function buildOperation(
   const params: OpenAPIV3_1.ParameterObject[] = [];
   const formFields: ParamFact[] = [];
   const inputFields: ParamFact[] = [];
+  /** Files read on a route whose declared body does not describe them: added to that body. */
+  const undeclaredFiles: ParamFact[] = [];
   const seen = new Set<string>();
   const add = (p: ParamFact): void => {
     if (p.in === 'input') {
@@ -500,6 +581,13 @@ function buildOperation(
       if (method === 'get' || method === 'delete') p = { ...p, in: 'query' };
       else if (route.body) {
         if (declaredBody().has(p.name)) return;
+        // An uploaded file never travels in the query string: it extends the declared body.
+        if ((p.schema as { format?: unknown } | undefined)?.format === 'binary') {
+          if (!undeclaredFiles.some((f) => f.name === p.name)) undeclaredFiles.push(p);
+          return;
+        }
+        p = { ...p, in: 'query' };
+      } else if (queryOption(p) && !inputFields.some((f) => f.name === p.name)) {
         p = { ...p, in: 'query' };
       } else {
         if (!inputFields.some((f) => f.name === p.name)) inputFields.push(p);
@@ -570,6 +658,10 @@ function buildOperation(
   if (params.length > 0) op.parameters = params;
   if (route.body && !queryBody) {
     op.requestSchema = resolveSchema(route.body.schema);
+    if (undeclaredFiles.length > 0) {
+      const files = Object.fromEntries(undeclaredFiles.map((f) => [f.name, resolveSchema(f.schema ?? { type: 'string', format: 'binary' })]));
+      op.requestSchema = { allOf: [op.requestSchema, { type: 'object', properties: files }] } as Schema;
+    }
     if (route.body.contentType && route.body.contentType !== 'application/json') op.requestContentType = route.body.contentType;
   } else if (formFields.length > 0 || inputFields.length > 0) {
     const properties: Record<string, Schema> = {};

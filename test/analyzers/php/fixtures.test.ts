@@ -16,8 +16,12 @@ interface ExpectedOperation {
   /** [name, in] or [name, in, schema type]. */
   parameters?: [string, string, string?][];
   statuses?: string[];
+  /** [name, in] that must not be generated (an input key that is a body property, not a parameter). */
+  absentParameters?: [string, string][];
   /** Properties of the JSON request body. */
   body?: string[];
+  /** Properties the JSON request body must not have (keys read from the query string). */
+  absentBody?: string[];
   /** Properties of the form request body. */
   formBody?: string[];
   bodyRef?: string;
@@ -44,8 +48,11 @@ interface Expected {
 const cases = readdirSync(fixtures).filter((c) => existsSync(join(fixtures, c, 'expected.json')));
 
 function bodyProperties(doc: OpenApiDoc, op: OpenApiOperation, media: string): string[] {
-  const schema = deref(doc, op.requestBody?.content[media]?.schema);
-  return Object.keys((schema?.properties as Record<string, unknown> | undefined) ?? {});
+  const keys = (schema: Record<string, unknown> | undefined): string[] => {
+    const s = deref(doc, schema);
+    return [...((s?.allOf as Record<string, unknown>[] | undefined) ?? []).flatMap(keys), ...Object.keys((s?.properties as Record<string, unknown> | undefined) ?? {})];
+  };
+  return keys(op.requestBody?.content[media]?.schema);
 }
 
 for (const name of cases) {
@@ -61,10 +68,17 @@ for (const name of cases) {
         assert.ok(p, `${key}: parameter ${pname} in ${loc}; got ${JSON.stringify(params.map((x) => [x.name, x.in]))}`);
         if (type) assert.equal(p.schema?.type, type, `${key}: type of ${pname}`);
       }
+      for (const [pname, loc] of want.absentParameters ?? []) assert.ok(!params.some((x) => x.name === pname && x.in === loc), `${key}: no parameter ${pname} in ${loc}`);
       for (const s of want.statuses ?? []) assert.ok(op.responses[s], `${key}: status ${s}; got ${Object.keys(op.responses).join(', ')}`);
       for (const prop of want.body ?? []) assert.ok(bodyProperties(run.doc, op, 'application/json').includes(prop), `${key}: body property ${prop}`);
+      for (const prop of want.absentBody ?? []) assert.ok(!bodyProperties(run.doc, op, 'application/json').includes(prop), `${key}: no body property ${prop}`);
       for (const prop of want.formBody ?? []) assert.ok(bodyProperties(run.doc, op, 'application/x-www-form-urlencoded').includes(prop), `${key}: form property ${prop}`);
-      if (want.bodyRef) assert.equal(op.requestBody?.content['application/json']?.schema.$ref, `#/components/schemas/${want.bodyRef}`, `${key}: body type`);
+      if (want.bodyRef) {
+        // The declared type, alone or extended (`allOf`) with what the handler reads besides (files).
+        const schema = op.requestBody?.content['application/json']?.schema;
+        const ref = (deref(run.doc, schema)?.allOf as Record<string, unknown>[] | undefined)?.[0]?.$ref ?? schema?.$ref;
+        assert.equal(ref, `#/components/schemas/${want.bodyRef}`, `${key}: body type`);
+      }
       if (want.noBody) assert.equal(op.requestBody, undefined, `${key}: no request body`);
       if (want.responseRef) assert.match(JSON.stringify(deref(run.doc, op.responses['200']?.content?.['application/json']?.schema)), new RegExp(`#/components/schemas/${want.responseRef}"`), `${key}: response type`);
     }

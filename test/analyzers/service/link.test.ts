@@ -146,3 +146,94 @@ test('mount cycles terminate', () => {
   const [linked] = linkServiceFiles([f], opts);
   assert.ok(linked!.operations.length >= 1);
 });
+
+test('a global handler adds the query, header and cookie parameters it and its helpers read to every operation, not its body, inputs or responses', () => {
+  const routes = file('routes.php', {
+    routers: [{ id: '<file>', prefixes: [''], root: true, evidence: ev('routes.php', 1) }],
+    routes: [
+      { router: '<file>', methods: ['get'], paths: ['/a'], handler: 'GET /a', params: [{ name: 'x-requested-with', in: 'header', description: 'own' }], responses: [], evidence: ev('routes.php', 2), ruleIds: [] },
+      { router: '<file>', methods: ['post'], paths: ['/b'], handler: 'C.b', handlerRef: { name: 'C.b' }, params: [], responses: [], evidence: ev('routes.php', 3), ruleIds: [] },
+    ],
+    handlers: [{ name: 'C.b', params: [{ name: 'title', in: 'input' }], responses: [{ status: '201' }], ruleIds: [], evidence: ev('routes.php', 5) }],
+  });
+  const handler = file('Handler.php', {
+    handlers: [
+      {
+        name: 'Handler.render',
+        global: true,
+        params: [{ name: 'X-Requested-With', in: 'header' }, { name: 'debug', in: 'input' }],
+        body: { schema: { type: 'object', properties: { no: { type: 'string' } } } },
+        responses: [{ status: '404' }],
+        ruleIds: [],
+        calls: ['Helper.locale'],
+        evidence: ev('Handler.php', 1),
+      },
+      { name: 'Helper.locale', params: [{ name: 'lang', in: 'query' }, { name: 'session', in: 'cookie' }], responses: [{ status: '418' }], ruleIds: [], evidence: ev('Handler.php', 9) },
+    ],
+  });
+  const [linked] = linkServiceFiles([routes, handler], opts);
+  const params = (path: string): string[] => (linked!.operations.find((o) => o.path === path)!.parameters ?? []).map((p) => `${p.in}:${p.name}`);
+  assert.deepEqual(params('/a'), ['query:lang', 'header:x-requested-with', 'cookie:session'], 'the route\'s own header wins, case-insensitively');
+  assert.deepEqual(params('/b'), ['query:lang', 'header:X-Requested-With', 'cookie:session']);
+  const b = linked!.operations.find((o) => o.path === '/b')!;
+  assert.deepEqual(Object.keys((b.requestSchema as { properties: object }).properties), ['title'], 'global inputs and bodies stay out');
+  assert.deepEqual(Object.keys(b.responses!).sort(), ['201']);
+});
+
+test('an input key read by a helper that GET operations also run is a query option on operations with a body; a helper only they run reads their payload', () => {
+  const routes = file('routes.php', {
+    routers: [{ id: '<file>', prefixes: [''], root: true, evidence: ev('routes.php', 1) }],
+    routes: [
+      { router: '<file>', methods: ['get'], paths: ['/items'], handler: 'C.index', handlerRef: { name: 'C.index' }, params: [], responses: [], evidence: ev('routes.php', 2), ruleIds: [] },
+      { router: '<file>', methods: ['post'], paths: ['/items'], handler: 'C.store', handlerRef: { name: 'C.store' }, params: [], responses: [], evidence: ev('routes.php', 3), ruleIds: [] },
+    ],
+    handlers: [
+      { name: 'C.index', params: [], responses: [], ruleIds: [], calls: ['C.respond'], evidence: ev('C.php', 1) },
+      { name: 'C.store', params: [{ name: 'title', in: 'input' }, { name: 'embed', in: 'input' }], responses: [], ruleIds: [], calls: ['Service.create', 'C.respond'], evidence: ev('C.php', 5) },
+      { name: 'C.respond', params: [{ name: 'include', in: 'input' }, { name: 'embed', in: 'input' }], responses: [], ruleIds: [], evidence: ev('C.php', 9) },
+      { name: 'Service.create', params: [{ name: 'body', in: 'input' }], responses: [], ruleIds: [], evidence: ev('Service.php', 1) },
+    ],
+  });
+  const [linked] = linkServiceFiles([routes], opts);
+  const store = linked!.operations.find((o) => o.method === 'post')!;
+  assert.deepEqual((store.parameters ?? []).map((p) => `${p.in}:${p.name}`), ['query:include']);
+  assert.deepEqual(Object.keys((store.requestSchema as { properties: object }).properties), ['title', 'embed', 'body'], 'the handler\'s own reads and a helper only it runs are the payload');
+  const index = linked!.operations.find((o) => o.method === 'get')!;
+  assert.deepEqual((index.parameters ?? []).map((p) => `${p.in}:${p.name}`), ['query:include', 'query:embed']);
+});
+
+test('virtual dispatch stays in the receiver\'s namespace: a same-named class elsewhere does not override', () => {
+  const routes = file('routes.php', {
+    routers: [{ id: '<file>', prefixes: [''], root: true, evidence: ev('routes.php', 1) }],
+    routes: [{ router: '<file>', methods: ['get'], paths: ['/a'], handler: 'UserController.show', handlerRef: { name: 'UserController.show', qualified: 'Api\\UserController.show' }, params: [], responses: [], evidence: ev('routes.php', 2), ruleIds: [] }],
+    handlers: [
+      { name: 'UserController.show', qualified: 'Api\\UserController.show', params: [], responses: [], ruleIds: [], calls: ['UserController.respond'], evidence: ev('api.php', 1) },
+      { name: 'Base.respond', qualified: 'Base.respond', params: [{ name: 'envelope', in: 'query' }], responses: [], ruleIds: [], calls: ['Base.wrap'], evidence: ev('base.php', 1) },
+      { name: 'Base.wrap', qualified: 'Base.wrap', params: [{ name: 'pretty', in: 'query' }], responses: [], ruleIds: [], evidence: ev('base.php', 5) },
+      { name: 'UserController.respond', qualified: 'Admin\\UserController.respond', params: [{ name: 'admin', in: 'query' }], responses: [], ruleIds: [], evidence: ev('admin.php', 1) },
+      { name: 'UserController.wrap', qualified: 'Admin\\UserController.wrap', params: [{ name: 'admin_wrap', in: 'query' }], responses: [], ruleIds: [], evidence: ev('admin.php', 5) },
+    ],
+    inherits: { UserController: ['Base'] },
+  });
+  const [linked] = linkServiceFiles([routes], opts);
+  assert.deepEqual((linked!.operations[0]!.parameters ?? []).map((p) => p.name), ['envelope', 'pretty']);
+});
+
+test('a global handler\'s calls to its own class stay in its namespace (an inherited method, not another namespace\'s same-named class)', () => {
+  const routes = file('routes.php', {
+    routers: [{ id: '<file>', prefixes: [''], root: true, evidence: ev('routes.php', 1) }],
+    routes: [{ router: '<file>', methods: ['get'], paths: ['/a'], handler: 'GET /a', params: [], responses: [], evidence: ev('routes.php', 2), ruleIds: [] }],
+  });
+  const jobs = file('app/Jobs/Handler.php', {
+    handlers: [{ name: 'Handler.prepare', qualified: 'App\\Jobs\\Handler.prepare', params: [{ name: 'job', in: 'query' }], responses: [], ruleIds: [], evidence: ev('app/Jobs/Handler.php', 1) }],
+  });
+  const exceptions = file('app/Exceptions/Handler.php', {
+    handlers: [
+      { name: 'Handler.render', qualified: 'App\\Exceptions\\Handler.render', global: true, params: [], responses: [], ruleIds: [], calls: ['Handler.prepare'], evidence: ev('app/Exceptions/Handler.php', 1) },
+      { name: 'RendersJson.prepare', qualified: 'App\\Concerns\\RendersJson.prepare', params: [{ name: 'X-Debug', in: 'header' }], responses: [], ruleIds: [], evidence: ev('app/Exceptions/Handler.php', 5) },
+    ],
+    inherits: { Handler: ['RendersJson'] },
+  });
+  const [linked] = linkServiceFiles([routes, jobs, exceptions], opts);
+  assert.deepEqual((linked!.operations[0]!.parameters ?? []).map((p) => p.name), ['X-Debug']);
+});
