@@ -27,7 +27,11 @@ export interface CorpusProject {
   sourceDirs: string[];
   extract?: string[];
   removeFromInput: string[];
-  reference: { repo: string; commit: string; path: string; note?: string };
+  /**
+   * The published spec. `union`: more spec files at the same repo and commit; REFERENCE.yaml is then the
+   * union of `path` and these (union-specs.ts), for a service that publishes one document per API version.
+   */
+  reference: { repo: string; commit: string; path: string; union?: string[]; note?: string };
   base: { strip: string[]; note?: string };
   ignoreCase?: boolean;
   exclusions: Adjustment[];
@@ -119,6 +123,7 @@ export function validateManifest(value: unknown): CorpusManifest {
         repo: str(ref.repo, `${at}: reference.repo`),
         commit: str(ref.commit, `${at}: reference.commit`),
         path: str(ref.path, `${at}: reference.path`),
+        ...(ref.union !== undefined ? { union: strs(ref.union, `${at}: reference.union`) } : {}),
         ...(ref.note !== undefined ? { note: str(ref.note, `${at}: reference.note`) } : {}),
       },
       base: { strip: strs(base.strip, `${at}: base.strip`), ...(base.note !== undefined ? { note: str(base.note, `${at}: base.note`) } : {}) },
