@@ -73,7 +73,8 @@ export interface Diagnostic {
 /** An API operation found in the code, with request/response schemas (JSON Schema 2020-12 as OpenAPI 3.1 uses). */
 export interface Operation {
   operationId: string;
-  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** `head` only where the code declares a HEAD handler of its own (frameworks' implicit HEAD-for-GET is not listed). */
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete' | 'head';
   /** OpenAPI path template, e.g. `/loans/{id}`. */
   path: string;
   summary: string;

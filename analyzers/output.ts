@@ -63,7 +63,7 @@ export interface Outputs {
   files: { 'openapi.yaml': string; 'rules.json': string; 'report.md': string };
 }
 
-const METHOD_ORDER = ['get', 'put', 'post', 'delete', 'patch'] as const;
+const METHOD_ORDER = ['get', 'put', 'post', 'delete', 'head', 'patch'] as const;
 const SEVERITY_ORDER = { error: 0, warning: 1, info: 2 } as const;
 /** Longest source excerpt quoted per rule in the report. */
 const MAX_EXCERPT_LINES = 40;

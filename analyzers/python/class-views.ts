@@ -44,7 +44,7 @@ export const GENERIC_METHODS: Record<string, HttpMethod[]> = {
 };
 
 /** DRF generics: the handler method (`list`, `create`...) behind each HTTP method, for reading overrides. */
-export const GENERIC_ACTIONS: Record<HttpMethod, string[]> = {
+export const GENERIC_ACTIONS: Partial<Record<HttpMethod, string[]>> = {
   get: ['list', 'retrieve'],
   post: ['create'],
   put: ['update'],
@@ -97,7 +97,7 @@ export function viewMethods(name: string, cls: SyntaxNode, ctx: PyContext): View
     }
   }
   return HTTP_METHODS.filter((m) => methods.has(m)).map((method) => {
-    const fn = own.get(method) ?? GENERIC_ACTIONS[method].map((a) => own.get(a)).find(Boolean);
+    const fn = own.get(method) ?? (GENERIC_ACTIONS[method] ?? []).map((a) => own.get(a)).find(Boolean);
     return { method, ...(fn ? { fn } : {}) };
   });
 }

@@ -256,7 +256,7 @@ function genericAction(className: string, method: HttpMethod, ctx: PyContext): s
   const ancestors = ctx.ancestorsOf(className);
   if (!ancestors.some((a) => a === 'GenericAPIView' || /^(List|Create|Retrieve|Update|Destroy)\w*APIView$/.test(a))) return undefined;
   if (method === 'get') return ancestors.some((a) => /^List\w*APIView$/.test(a) || a === 'ListModelMixin') ? 'list' : 'retrieve';
-  return GENERIC_ACTIONS[method][0];
+  return GENERIC_ACTIONS[method]?.[0];
 }
 
 /** Decorates a route of an API view (not a viewset) with what DRF knows: for `extractViewClasses`. */

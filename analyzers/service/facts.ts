@@ -14,7 +14,12 @@
 import type { OpenAPIV3_1 } from 'openapi-types';
 import type { Evidence } from '../model.js';
 
-export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete' | 'head';
+/**
+ * The methods of API operations. `head` is an `HttpMethod` (a frontend emits it for a HEAD
+ * handler the code declares itself, e.g. `fastify.head()`, `[HttpHead]`) but not in this list:
+ * frameworks answer HEAD for every GET on their own, and that is not an operation of its own.
+ */
 export const HTTP_METHODS: readonly HttpMethod[] = ['get', 'post', 'put', 'patch', 'delete'];
 
 /**
