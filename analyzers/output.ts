@@ -291,7 +291,25 @@ function buildOpenApi(result: AnalyzeResult, title: string, extra: Diagnostic[])
       continue;
     }
     if (byRoute.has(route)) {
-      extra.push(warning(from, line, `${op.method.toUpperCase()} ${op.path} already defined by ${byRoute.get(route)}; ${op.operationId} is left out of openapi.yaml`));
+      // Two handlers of one method and path (API versions selected by a query parameter or a
+      // header, a handler declared twice): one operation in OpenAPI. Parameters the first lacks
+      // are added as optional so the spec still lists every input the code reads.
+      const existing = paths[op.path]?.[op.method] as (OpenAPIV3_1.OperationObject & { 'x-ficus-notes'?: string[] }) | undefined;
+      const added: string[] = [];
+      if (existing) {
+        const params = (existing.parameters ??= []) as OpenAPIV3_1.ParameterObject[];
+        const key = (p: OpenAPIV3_1.ParameterObject) => `${p.in}:${p.in === 'header' ? p.name.toLowerCase() : p.name}`;
+        const have = new Set(params.map(key));
+        for (const p of op.parameters ?? []) {
+          if (have.has(key(p))) continue;
+          have.add(key(p));
+          params.push({ ...structuredClone(p), ...(p.in === 'path' ? {} : { required: false }) });
+          added.push(`${p.in} ${p.name}`);
+        }
+        if (params.length === 0) delete existing.parameters;
+        (existing['x-ficus-notes'] ??= []).push(`also handled by ${op.operationId} (${from}:${line})${added.length ? `, which adds ${added.join(', ')}` : ''}`);
+      }
+      extra.push(warning(from, line, `${op.method.toUpperCase()} ${op.path} already defined by ${byRoute.get(route)}; ${op.operationId} is merged into it${added.length ? ` (its ${added.join(', ')} added as optional)` : ''}`));
       continue;
     }
     byId.set(op.operationId, from);

@@ -6,7 +6,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
 import { analyze } from '../../analyzers/analyze.js';
-import { writeOutputs, type RulesDocument } from '../../analyzers/output.js';
+import { buildOutputs, writeOutputs, type RulesDocument } from '../../analyzers/output.js';
 import { repoRoot, tempDir } from '../helpers/tmp.js';
 import { createToyFrontend } from './toy-frontend.js';
 import { toyTree, writeTree } from './toy-tree.js';
@@ -151,4 +151,34 @@ test('a rule without evidence is left out with a warning, so rules.json keeps it
   assert.ok(validateRules(doc), JSON.stringify(validateRules.errors));
   assert.deepEqual(doc.rules.map((r) => r.id), [good.id]);
   assert.match(doc.diagnostics[0]!.message, /rule NO-EVIDENCE has no usable evidence/);
+});
+
+test('two handlers of one method and path: one operation, the second handler\'s extra parameters added as optional', () => {
+  const op = (id: string, params: { name: string; in: 'query' | 'header' | 'path'; required?: boolean }[], line: number) => ({
+    operationId: id,
+    method: 'get' as const,
+    path: '/api/items',
+    summary: id,
+    parameters: params.map((p) => ({ ...p, schema: { type: 'string' as const } })),
+    evidence: [{ path: 'Items.cs', startLine: line, endLine: line }],
+  });
+  const result = {
+    root: '/x',
+    files: [
+      {
+        source: { path: 'Items.cs', language: 'csharp', sha256: '', lines: 20 },
+        programs: [],
+        operations: [op('GetItemsV1', [{ name: 'pageSize', in: 'query' }], 3), op('GetItemsV2', [{ name: 'pageSize', in: 'query' }, { name: 'name', in: 'query', required: true }, { name: 'X-Tenant', in: 'header' }], 9)],
+        rules: [],
+        diagnostics: [],
+      },
+    ],
+    summary: { files: 1, analyzed: 1, cached: 0, failed: 0, skipped: 0, lines: 20, languages: { csharp: 1 }, programs: 0, rules: 0, operations: 2, diagnostics: { error: 0, warning: 0, info: 0 } },
+  };
+  const { openapi, rules } = buildOutputs(result, { toolVersion: '0' });
+  const get = (openapi.paths!['/api/items'] as unknown as { get: { operationId: string; parameters: { name: string; in: string; required?: boolean }[]; 'x-ficus-notes': string[] } }).get;
+  assert.equal(get.operationId, 'GetItemsV1');
+  assert.deepEqual(get.parameters.map((p) => [p.in, p.name, p.required ?? false]), [['query', 'pageSize', false], ['query', 'name', false], ['header', 'X-Tenant', false]]);
+  assert.match(get['x-ficus-notes'][0]!, /also handled by GetItemsV2 \(Items\.cs:9\), which adds query name, header X-Tenant/);
+  assert.match(rules.diagnostics[0]!.message, /GET \/api\/items already defined by GetItemsV1; GetItemsV2 is merged into it/);
 });
