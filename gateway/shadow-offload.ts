@@ -126,6 +126,8 @@ export interface WorkerShadowerDeps {
 
 const CLOSING = 'gateway is closing';
 const START_TIMEOUT_MS = 10_000;
+/** How long a message that only feeds a comparison may wait for company (see `post`). */
+const LAZY_FLUSH_MS = 5;
 
 /** Starts the shadow worker and resolves once it takes work; throws `ShadowWorkerError` when it cannot start. */
 export async function createWorkerShadower(options: ShadowerOptions, deps: WorkerShadowerDeps): Promise<WorkerShadower> {
@@ -150,9 +152,12 @@ export async function createWorkerShadower(options: ShadowerOptions, deps: Worke
 
   let outbox: ToWorker[] = [];
   let transfer = new Set<ArrayBuffer>();
-  let flushScheduled = false;
+  let immediate: NodeJS.Immediate | undefined;
+  let timer: NodeJS.Timeout | undefined;
   const flush = () => {
-    flushScheduled = false;
+    if (immediate) clearImmediate(immediate);
+    if (timer) clearTimeout(timer);
+    immediate = timer = undefined;
     if (down !== undefined || restarting || outbox.length === 0) return;
     const batch = outbox;
     const list = [...transfer];
@@ -160,12 +165,17 @@ export async function createWorkerShadower(options: ShadowerOptions, deps: Worke
     transfer = new Set();
     worker.postMessage(batch, list);
   };
-  const post = (m: ToWorker) => {
+  /**
+   * Queues a message. Calls to start (`urgent`) leave at the end of this event-loop turn, so a
+   * shadow call starts as soon as on one thread; served sides' outcomes only feed a comparison
+   * and wait up to LAZY_FLUSH_MS for the next such flush, so most ride along with one instead of
+   * costing a post (and a wake-up of the worker) each.
+   */
+  const post = (m: ToWorker, urgent: boolean) => {
     outbox.push(m);
-    if (!flushScheduled) {
-      flushScheduled = true;
-      setImmediate(flush);
-    }
+    if (urgent) {
+      if (!immediate) immediate = setImmediate(flush);
+    } else if (!immediate && !timer) timer = setTimeout(flush, LAZY_FLUSH_MS).unref(); // the worker's ref keeps pending work alive
   };
 
   /** Keeps the process alive while calls are pending, and only then (an idle gateway's worker holds nothing open). */
@@ -260,9 +270,10 @@ export async function createWorkerShadower(options: ShadowerOptions, deps: Worke
   worker = await start();
 
   const wire = (req: ShadowRequest, queuedAt: number): WireRequest => {
-    const { body, queuedAt: _q, ...rest } = req;
+    const out: WireRequest = { origin: req.origin, method: req.method, path: req.path, headers: req.headers, queuedAt };
     // The request body stays the proxy's (it may be stored with a discrepancy): copied, not moved.
-    return body && body.length ? { ...rest, body: movable(body, transfer, true), queuedAt } : { ...rest, queuedAt };
+    if (req.body && req.body.length) out.body = movable(req.body, transfer, true);
+    return out;
   };
 
   const syncRules = (ctl: RouteController) => {
@@ -270,7 +281,7 @@ export async function createWorkerShadower(options: ShadowerOptions, deps: Worke
     if (sentRules.get(id) === ctl.rulesVersion) return;
     sentRules.set(id, ctl.rulesVersion);
     // Compiled rules lose their brand in structured clone; the worker compiles (and caches) them again.
-    post({ t: 'rules', route: id, version: ctl.rulesVersion, rules: { ...ctl.rules }, autoIgnoreNoise: ctl.options.autoIgnoreNoise, knownNoise: [...ctl.knownNoise] });
+    post({ t: 'rules', route: id, version: ctl.rulesVersion, rules: { ...ctl.rules }, autoIgnoreNoise: ctl.options.autoIgnoreNoise, knownNoise: [...ctl.knownNoise] }, false);
   };
 
   return {
@@ -279,7 +290,7 @@ export async function createWorkerShadower(options: ShadowerOptions, deps: Worke
       return new Promise<ShadowResult>((resolve) => {
         const id = nextId++;
         calls.set(id, resolve);
-        post({ t: 'send', id, req: wire(req, req.queuedAt ?? Date.now()) });
+        post({ t: 'send', id, req: wire(req, req.queuedAt ?? Date.now()) }, true);
         updateRef();
       });
     },
@@ -298,21 +309,21 @@ export async function createWorkerShadower(options: ShadowerOptions, deps: Worke
         other: wire(x.other, now),
         ...(x.noise ? { noise: wire(x.noise, now) } : {}),
         returnOther: x.returnOther,
-      });
+      }, true);
       const { controller, returnOther } = x;
       return {
         finish(primary, keepBody) {
           if (down !== undefined) return Promise.resolve(errorVerdict());
           if (!primary.ok && !returnOther) {
             // Nothing to compare and nothing to send back: the worker only forgets the exchange.
-            post({ t: 'primary', id, primary, reply: false });
+            post({ t: 'primary', id, primary, reply: false }, false);
             return Promise.resolve({ verdict: { kind: 'not_compared', reason: primary.reason } });
           }
           syncRules(controller);
           return new Promise<OffloadedResult>((resolve) => {
             exchanges.set(id, resolve);
             const moved: ExchangeOutcome = primary.ok ? { ...primary, response: { ...primary.response, body: movable(primary.response.body, transfer, keepBody) as Buffer } } : primary;
-            post({ t: 'primary', id, primary: moved, reply: true });
+            post({ t: 'primary', id, primary: moved, reply: true }, false);
             updateRef();
           });
         },
@@ -326,6 +337,7 @@ export async function createWorkerShadower(options: ShadowerOptions, deps: Worke
       down = CLOSING;
       // The proxy has stopped; what is still out there would only delay shutdown.
       failPending(CLOSING);
+      flush(); // drops what was queued (the gateway is down) and clears the flush timers
       outbox = [];
       transfer = new Set();
       await worker.terminate();
