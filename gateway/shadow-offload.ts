@@ -6,7 +6,8 @@
  * request the main thread posts the request when it arrives and the served side's outcome when
  * the client has it (the captured body moved, not copied), and receives one verdict; bodies come
  * back only for a mismatch (the discrepancy to store) or when the spec check needs the other side.
- * Messages are batched per event-loop turn in both directions. Admission (concurrency, queue,
+ * Messages are batched: calls to start leave at the end of the event-loop turn, outcomes ride
+ * along (within 5 ms), the worker's replies go once per turn of its loop. Admission (concurrency, queue,
  * per-call timeout) is the worker's own `createShadower`, unchanged, so every not_compared reason
  * means what it means on one thread; `load()` is the worker's latest report. Route rules reach the
  * worker as versioned messages, sent whenever a route's `rulesVersion` moved since the last one.
