@@ -74,3 +74,17 @@ export class ListenError extends GatewayError {
     super(ListenError.code, `cannot listen for ${what} on ${address} (${reason})`, 500, { cause });
   }
 }
+
+/** The shadow worker thread (`gateway.shadow.worker`) did not start. */
+export class ShadowWorkerError extends GatewayError {
+  static readonly code = 'FICUS_GW_SHADOW_WORKER';
+  constructor(script: string, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(
+      ShadowWorkerError.code,
+      `the shadow worker (gateway.shadow.worker: true) did not start from ${script} (${reason}); set gateway.shadow.worker to false to shadow on the main thread`,
+      500,
+      { cause },
+    );
+  }
+}

@@ -22,7 +22,7 @@ export interface GatewayConfig {
   adminToken?: string;
   store?: string;
   upstreams: { legacy: string; modern: string };
-  shadow: { timeoutMs: number; concurrency: number; queueSize: number; maxBodyBytes: number };
+  shadow: { timeoutMs: number; concurrency: number; queueSize: number; maxBodyBytes: number; worker: boolean };
   timeoutMs: number;
   versionHeader?: string;
   versionDecay: number;
@@ -88,7 +88,8 @@ export interface GatewayOptions {
   readonly adminToken?: string;
   readonly storePath: string;
   readonly upstreams: { readonly legacy: string; readonly modern: string };
-  readonly shadow: { readonly timeoutMs: number; readonly concurrency: number; readonly queueSize: number; readonly maxBodyBytes: number };
+  /** Off-path calls; with `worker`, they and the comparison run on a worker thread (`shadow-offload.ts`). */
+  readonly shadow: { readonly timeoutMs: number; readonly concurrency: number; readonly queueSize: number; readonly maxBodyBytes: number; readonly worker: boolean };
   readonly timeoutMs: number;
   readonly versionHeader?: string;
   readonly versionDecay: number;

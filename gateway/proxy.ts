@@ -17,9 +17,10 @@ import fp from 'fastify-plugin';
 import { captureBody, type CaptureOutcome } from './capture.js';
 import type { GatewayOptions } from './options.js';
 import type { Side } from './confidence.js';
-import type { Comparison as ComparisonRecorderInput, ExchangeOutcome } from './recorder.js';
+import type { ExchangeOutcome, Recorder } from './recorder.js';
 import type { RouteController } from './route-controller.js';
 import { IDEMPOTENT_READS, fillPath } from './router.js';
+import type { ShadowOffload } from './shadow-offload.js';
 import type { SpecChecker } from './spec-check.js';
 import type { CheckedRequest, CheckedResponse } from './spec-validator.js';
 import type { TrafficTracker } from './traffic.js';
@@ -29,8 +30,14 @@ export interface ProxyDeps {
   options: GatewayOptions;
   controllers: ReadonlyMap<string, RouteController>;
   shadower: Shadower;
-  /** Compares and records a finished pair; called off the client's path. */
-  record: (input: ComparisonRecorderInput) => void;
+  /**
+   * With `gateway.shadow.worker`: compared exchanges are handed to the shadow worker whole (calls
+   * and comparison), and only verdicts come back. Without it, or for read-back verification, the
+   * calls go through `shadower` and the comparison runs here.
+   */
+  offload?: ShadowOffload | undefined;
+  /** Compares and records a finished pair, or records a verdict from the worker; called off the client's path. */
+  recorder: Recorder;
   /** Counts traffic by route and unmatched path template (traffic vs spec on the dashboard). */
   traffic?: TrafficTracker;
   /** Checks exchanges against the spec, off the client's path (`gateway.specCheck`). */
@@ -46,7 +53,7 @@ declare module 'fastify' {
 type UpstreamResponse = { statusCode: number; headers: IncomingHttpHeaders; stream: Readable };
 
 async function ficusProxy(fastify: FastifyInstance, deps: ProxyDeps): Promise<void> {
-  const { options, controllers, shadower, record, traffic, specCheck } = deps;
+  const { options, controllers, shadower, offload, recorder, traffic, specCheck } = deps;
   const { legacy, modern } = options.upstreams;
   const maxBody = options.shadow.maxBodyBytes;
 
@@ -130,13 +137,13 @@ async function ficusProxy(fastify: FastifyInstance, deps: ProxyDeps): Promise<vo
    * Hands what the gateway holds of an exchange to the spec checker, on a later turn of the event
    * loop. Sides absent from `responses` (failed, not called) are not checked.
    */
-  function checkSpec(ctl: RouteController, request: CheckedRequest, served: Side, responses: Partial<Record<Side, CheckedResponse | undefined>>): void {
+  function checkSpec(ctl: RouteController, request: CheckedRequest, served: Side, responses: Partial<Record<Side, CheckedResponse | undefined>>, sampled?: boolean): void {
     if (!specCheck || !specCheck.covers(ctl)) return;
     const held: Partial<Record<Side, CheckedResponse>> = {};
     if (responses.legacy) held.legacy = responses.legacy;
     if (responses.modern) held.modern = responses.modern;
     if (!held.legacy && !held.modern) return;
-    if (!specCheck.sampled()) return;
+    if (!(sampled ?? specCheck.sampled())) return;
     setImmediate(() => specCheck.check({ controller: ctl, request, served, responses: held }));
   }
 
@@ -157,11 +164,34 @@ async function ficusProxy(fastify: FastifyInstance, deps: ProxyDeps): Promise<vo
       headers: request.headers,
       body: Buffer.isBuffer(request.body) ? request.body : undefined,
     };
+    const otherReq: ShadowRequest | undefined = safe ? base : ctl.options.shadowWrites === 'dry-run' ? { ...base, headers: { ...request.headers, [ctl.options.shadowHeader]: '1' } } : undefined;
+    const noiseReq: ShadowRequest | undefined = decision.noise ? { ...base, origin: legacy } : undefined;
+    const stored = {
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      body: Buffer.isBuffer(request.body) ? request.body : undefined,
+    };
+
+    if (offload && otherReq) {
+      // The worker makes the calls and compares; the spec check, when it samples this exchange,
+      // needs the other side's answer back and the served side's body kept here.
+      const specWanted = specCheck !== undefined && specCheck.covers(ctl) && specCheck.sampled();
+      const job = offload.begin({ controller: ctl, served: decision.serve, other: otherReq, noise: noiseReq, returnOther: specWanted });
+      const settle = (p: ExchangeOutcome): void => {
+        const spec = specWanted ? held(p) : undefined;
+        void job.finish(p, specWanted).then((r) => {
+          if (specWanted) checkSpec(ctl, stored, decision.serve, { [decision.serve]: spec, [other]: r.other && held(r.other) }, true);
+          recorder.apply(ctl, stored, r.verdict);
+        });
+      };
+      return serve(ctl, decision.serve, request, reply, settle);
+    }
+
     let otherCall: Promise<ShadowResult> | 'read-back';
-    if (safe) otherCall = shadower.send(base);
-    else if (ctl.options.shadowWrites === 'dry-run') otherCall = shadower.send({ ...base, headers: { ...request.headers, [ctl.options.shadowHeader]: '1' } });
+    if (otherReq) otherCall = shadower.send(otherReq);
     else otherCall = 'read-back';
-    const noiseCall = decision.noise ? shadower.send({ ...base, origin: legacy }) : undefined;
+    const noiseCall = noiseReq ? shadower.send(noiseReq) : undefined;
 
     let settle!: (o: ExchangeOutcome) => void;
     const primary = new Promise<ExchangeOutcome>((resolve) => {
@@ -169,12 +199,6 @@ async function ficusProxy(fastify: FastifyInstance, deps: ProxyDeps): Promise<vo
     });
     serve(ctl, decision.serve, request, reply, settle);
 
-    const stored = {
-      method: request.method,
-      url: request.url,
-      headers: request.headers,
-      body: Buffer.isBuffer(request.body) ? request.body : undefined,
-    };
     void primary.then(async (p) => {
       let otherResult: ShadowResult;
       let primaryOutcome = p;
@@ -195,7 +219,7 @@ async function ficusProxy(fastify: FastifyInstance, deps: ProxyDeps): Promise<vo
       const noise = noiseCall ? await noiseCall : undefined;
       if (otherCall !== 'read-back') checkSpec(ctl, stored, decision.serve, { [decision.serve]: held(p), [other]: held(otherResult) });
       setImmediate(() =>
-        record({
+        recorder.record({
           controller: ctl,
           request: stored,
           served: otherCall === 'read-back' ? 'legacy' : decision.serve,

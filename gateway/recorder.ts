@@ -1,23 +1,30 @@
 /**
- * What happens to a finished pair of responses, off the client's path: A/A noise learning
- * first (so accepted noise applies to this very comparison), then the structural comparison,
- * version tracking, statistics, and, for a mismatch, a redacted discrepancy in the store.
+ * What happens to a judged exchange, on the main thread and off the client's path: learned A/A
+ * noise into the store, version tracking, statistics, and, for a mismatch, a redacted discrepancy
+ * in the store. Judging itself (`verdict.ts`) runs here for `record`, or in the shadow worker,
+ * whose verdicts arrive through `apply`.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { CapturedResponse, Comparator } from './compare.js';
-import { generalizePath } from './compare.js';
-import type { NotComparedReason } from './confidence.js';
 import type { Redactor } from './redact.js';
 import type { RouteController } from './route-controller.js';
 import type { ShadowResult } from './shadow.js';
 import type { GatewayState, StoredExchange } from './state.js';
+import { judgeExchange, type ExchangeOutcome, type JudgeContext, type Verdict } from './verdict.js';
 
-/** A side's answer as captured, or why it was not; `status` when a response came but its body was not kept (streamed, too large). */
-export type ExchangeOutcome = { ok: true; response: CapturedResponse; ms: number } | { ok: false; reason: NotComparedReason; detail: string; status?: number };
+export type { ExchangeOutcome } from './verdict.js';
+
+/** The client's request as the recorder keeps it (for a discrepancy). */
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: Buffer | undefined;
+}
 
 export interface Comparison {
   controller: RouteController;
-  request: { method: string; url: string; headers: IncomingHttpHeaders; body: Buffer | undefined };
+  request: RecordedRequest;
   /** Which side `primary` came from. */
   served: 'legacy' | 'modern';
   primary: ExchangeOutcome;
@@ -33,7 +40,19 @@ export interface RecorderDeps {
   versionHeader?: string;
 }
 
-export function createRecorder(deps: RecorderDeps): (c: Comparison) => void {
+export interface Recorder {
+  /** Judges a finished exchange on this thread, then applies the verdict. */
+  record(c: Comparison): void;
+  /** Applies a verdict reached elsewhere (the shadow worker) for `controller`'s route. */
+  apply(controller: RouteController, request: RecordedRequest, verdict: Verdict): void;
+}
+
+/** What judging needs from a route as of now (also what the shadow worker is sent). */
+export function judgeContext(ctl: RouteController, compare: Comparator, versionHeader: string | undefined): JudgeContext {
+  return { compare, rules: ctl.rules, autoIgnoreNoise: ctl.options.autoIgnoreNoise, knownNoise: ctl.knownNoise, versionHeader };
+}
+
+export function createRecorder(deps: RecorderDeps): Recorder {
   const { compare, state, redactor, versionHeader } = deps;
 
   const exchange = (r: CapturedResponse): StoredExchange => {
@@ -41,56 +60,46 @@ export function createRecorder(deps: RecorderDeps): (c: Comparison) => void {
     return { status: r.status, headers: redactor.headers(r.headers), ...(body ? body : { body: '' }) } as StoredExchange;
   };
 
-  return function record(c: Comparison): void {
-    const ctl = c.controller;
-    if (!c.primary.ok) return ctl.recordNotCompared(c.primary.reason);
-    if (!c.other.ok) {
-      if (c.other.reason === 'error' || c.other.reason === 'timeout') ctl.recordError(c.served === 'legacy' ? 'modern' : 'legacy');
-      return ctl.recordNotCompared(c.other.reason);
+  function apply(ctl: RouteController, request: RecordedRequest, v: Verdict): void {
+    if (v.kind === 'not_compared') {
+      if (v.errorSide) ctl.recordError(v.errorSide);
+      return ctl.recordNotCompared(v.reason);
     }
-    const legacy = c.served === 'legacy' ? c.primary : c.other;
-    const modern = c.served === 'legacy' ? c.other : c.primary;
-
-    if (c.noise?.ok) learnNoise(ctl, legacy.response, c.noise.response);
-
-    if (versionHeader) {
-      ctl.observeVersion('legacy', headerValue(legacy.response.headers[versionHeader]));
-      ctl.observeVersion('modern', headerValue(modern.response.headers[versionHeader]));
+    if (v.noisePaths) learnNoise(ctl, v.noisePaths);
+    if (v.versions) {
+      ctl.observeVersion('legacy', v.versions.legacy);
+      ctl.observeVersion('modern', v.versions.modern);
     }
-    if (modern.response.status >= 500) ctl.recordError('modern');
-
-    const result = compare(legacy.response, modern.response, ctl.rules);
-    ctl.recordComparison(result.match, modern.ms - legacy.ms, result.differences);
-    if (!result.match) {
-      const reqBody = redactor.body(c.request.body, c.request.headers['content-type']);
+    if (v.modernStatus >= 500) ctl.recordError('modern');
+    ctl.recordComparison(v.match, v.deltaMs, v.differences);
+    if (v.mismatch) {
+      const reqBody = redactor.body(request.body, request.headers['content-type']);
       state.addDiscrepancy({
         routeId: ctl.options.id,
-        request: { method: c.request.method, url: c.request.url, headers: redactor.headers(c.request.headers), ...(reqBody ? reqBody : {}) },
-        legacy: exchange(legacy.response),
-        modern: exchange(modern.response),
-        differences: result.differences,
+        request: { method: request.method, url: request.url, headers: redactor.headers(request.headers), ...(reqBody ? reqBody : {}) },
+        legacy: exchange(v.mismatch.legacy),
+        modern: exchange(v.mismatch.modern),
+        differences: v.differences,
       });
     }
-  };
-
-  /** Paths that differ between two legacy answers to one request are noise, not regressions. */
-  function learnNoise(ctl: RouteController, first: CapturedResponse, second: CapturedResponse): void {
-    const aa = compare(first, second, ctl.rules);
-    if (aa.match) return;
-    const known = new Map(state.noise(ctl.options.id).map((n) => [n.path, n.status]));
-    let accepted = false;
-    for (const d of aa.differences) {
-      if (d.kind === 'status') continue; // a flapping status is an outage, not noise
-      const path = d.kind === 'header' ? d.path : generalizePath(d.path);
-      const status = ctl.options.autoIgnoreNoise ? 'accepted' : 'proposed';
-      if (!known.has(path) && status === 'accepted') accepted = true;
-      state.recordNoise(ctl.options.id, path, status);
-      known.set(path, status);
-    }
-    if (accepted) ctl.refreshRules();
   }
-}
 
-function headerValue(v: string | string[] | undefined): string | undefined {
-  return Array.isArray(v) ? v[0] : v;
+  /** Records each sighting; a path new to the store is accepted or proposed, and the route's rules are rebuilt. */
+  function learnNoise(ctl: RouteController, paths: readonly string[]): void {
+    const status = ctl.options.autoIgnoreNoise ? 'accepted' : 'proposed';
+    let added = false;
+    for (const path of paths) {
+      if (!ctl.knownNoise.has(path)) added = true;
+      state.recordNoise(ctl.options.id, path, status);
+    }
+    // Also for proposed paths: the route's known set (which the shadow worker mirrors) must include them.
+    if (added) ctl.refreshRules();
+  }
+
+  return {
+    record(c) {
+      apply(c.controller, c.request, judgeExchange(c, judgeContext(c.controller, compare, versionHeader)));
+    },
+    apply,
+  };
 }

@@ -99,6 +99,10 @@ export class RouteController {
   spec: SpecCounters;
   /** Compiled rules: the configured ones plus accepted noise paths. */
   rules: CompareRules;
+  /** Every noise path the store holds for this route, whatever its status. */
+  knownNoise: ReadonlySet<string> = new Set();
+  /** Bumped each time `rules`/`knownNoise` are rebuilt, so copies elsewhere (the shadow worker) know they are stale. */
+  rulesVersion = 0;
   private dirty = false;
   private readonly deps: RouteControllerDeps;
   private readonly random: () => number;
@@ -316,16 +320,16 @@ export class RouteController {
     }
   }
 
-  /** Accepted noise paths become ignore rules. */
+  /** Accepted noise paths become ignore rules; call after the route's noise in the store changed. */
   refreshRules(): void {
     this.rules = this.buildRules();
+    this.rulesVersion++;
   }
 
   private buildRules(): CompareRules {
-    const accepted = this.deps.state
-      .noise(this.options.id)
-      .filter((n) => n.status === 'accepted')
-      .map((n) => n.path);
+    const noise = this.deps.state.noise(this.options.id);
+    this.knownNoise = new Set(noise.map((n) => n.path));
+    const accepted = noise.filter((n) => n.status === 'accepted').map((n) => n.path);
     const base = this.options.compare;
     return compileRules({ ...base, ignore: [...(base.ignore ?? []), ...accepted] });
   }

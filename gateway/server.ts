@@ -16,7 +16,8 @@ import ficusProxy from './proxy.js';
 import { createRecorder } from './recorder.js';
 import { createRedactor } from './redact.js';
 import { RouteController } from './route-controller.js';
-import { createShadower } from './shadow.js';
+import { createShadower, type Shadower } from './shadow.js';
+import { createWorkerShadower, type WorkerShadower } from './shadow-offload.js';
 import { createSpecChecker, type SpecChecker } from './spec-check.js';
 import { createGatewayState, gatewayMigrations } from './state.js';
 import { createConfidenceHistory } from './history.js';
@@ -59,14 +60,18 @@ export async function createGateway(options: GatewayOptions, deps: GatewayDeps):
       new RouteController({ options: route, state, metrics, logger, versionDecay: options.versionDecay, ...(deps.random ? { random: deps.random } : {}) }),
     );
   }
-  const shadower = createShadower(options.shadow);
+  const compare = deps.compare ?? structuralCompare;
+  const { worker: useWorker, ...shadowOptions } = options.shadow;
+  let shadower: Shadower;
+  let offload: WorkerShadower | undefined;
+  if (useWorker) {
+    const ws = await createWorkerShadower(shadowOptions, { logger: logger.child({ part: 'shadow-worker' }), versionHeader: options.versionHeader });
+    shadower = ws;
+    // A comparator passed in code cannot cross to another thread: then the worker only makes the calls.
+    if (compare === structuralCompare) offload = ws;
+  } else shadower = createShadower(shadowOptions);
   const redactor = createRedactor(options.redact);
-  const record = createRecorder({
-    compare: deps.compare ?? structuralCompare,
-    state,
-    redactor,
-    ...(options.versionHeader ? { versionHeader: options.versionHeader } : {}),
-  });
+  const recorder = createRecorder({ compare, state, redactor, ...(options.versionHeader ? { versionHeader: options.versionHeader } : {}) });
 
   const proxy: FastifyInstance = Fastify({
     loggerInstance: logger.child({ listener: 'proxy' }) as FastifyBaseLogger,
@@ -84,7 +89,7 @@ export async function createGateway(options: GatewayOptions, deps: GatewayDeps):
     specCheck = createSpecChecker({ validators, state, redactor, logger: logger.child({ part: 'spec-check' }), sample, ...(deps.random ? { random: deps.random } : {}) });
     logger.info({ operations: validators.operations, sample }, `spec check on: ${validators.operations} operation(s), ${sample * 100} % of requests`);
   }
-  await proxy.register(ficusProxy, { options, controllers, shadower, record, traffic, ...(specCheck ? { specCheck } : {}) });
+  await proxy.register(ficusProxy, { options, controllers, shadower, offload, recorder, traffic, ...(specCheck ? { specCheck } : {}) });
 
   const admin: FastifyInstance = Fastify({ loggerInstance: logger.child({ listener: 'admin' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }), forceCloseConnections: true });
   const history = createConfidenceHistory(controllers, { ...(deps.historyIntervalMs ? { intervalMs: deps.historyIntervalMs } : {}) });

@@ -20,6 +20,12 @@ export interface ShadowRequest {
   path: string;
   headers: Record<string, string | string[] | undefined>;
   body?: Buffer | undefined;
+  /**
+   * When the call was asked for (`Date.now()`); the timeout, queue wait included, counts from
+   * here. Defaults to when `send` is called; the shadow worker passes the main thread's time, so
+   * the hop between threads counts too.
+   */
+  queuedAt?: number | undefined;
 }
 
 export interface ShadowerOptions {
@@ -135,7 +141,7 @@ export function createShadower(options: ShadowerOptions): Shadower {
     send(req) {
       if (closed) return Promise.resolve({ ok: false, reason: 'error', detail: 'gateway is closing', ms: 0 });
       return new Promise<ShadowResult>((resolve) => {
-        const job: Job = { req, enqueuedAt: Date.now(), resolve };
+        const job: Job = { req, enqueuedAt: req.queuedAt ?? Date.now(), resolve };
         if (inFlight < concurrency) run(job);
         else if (queue.length < queueSize) queue.push(job);
         else resolve({ ok: false, reason: 'queue_full', detail: `${inFlight} in flight and ${queue.length} queued`, ms: 0 });

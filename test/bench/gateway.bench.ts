@@ -3,8 +3,15 @@
  * the same run on the same machine. Scenarios: (1) direct to legacy, (2) fastify +
  * @fastify/http-proxy in front of legacy (the baseline for every ratio), (3) Ficus with one route
  * `GET /accounts/:id` in legacy mode, (4) the same route in shadow mode comparing every request
- * against a modern upstream as fast as legacy with an equal, key-reordered ~1 KB JSON body; then
- * (5) shadow mode under load with modern 10× slower than legacy, sampling the gateway's memory.
+ * against a modern upstream as fast as legacy with an equal, key-reordered ~1 KB JSON body, (5) the
+ * same with `gateway.shadow.worker: true` (calls and comparison on a worker thread); then (6)
+ * shadow mode under load with modern 10× slower than legacy, sampling the gateway's memory, with
+ * the worker off and on.
+ *
+ * CPU per request is read from /proc for the whole proxy process and for its main thread alone
+ * (with the worker, the process total includes the worker thread's work), and the main thread's
+ * busy time also from its event-loop utilization: with cores to spare, the busier thread bounds
+ * the proxy's throughput, not the process total.
  *
  * Process layout (2 cores): upstreams in one child (`upstreams.ts`), the proxy under test in
  * another (`proxy-under-test.ts`, one at a time), autocannon in this process. Proxy scenarios run
@@ -15,12 +22,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg as loadavgOs, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
-import type { MemoryReply, ProxyConfig, ProxyKind, ProxyUrls } from './proxy-under-test.js';
+import type { EluReply, MemoryReply, ProxyConfig, ProxyKind, ProxyUrls } from './proxy-under-test.js';
 import type { RouteView } from '../../gateway/route-controller.js';
 import type { UpstreamsConfig, UpstreamsUrls } from './upstreams.js';
 
@@ -41,7 +48,11 @@ export interface GatewayBenchOptions {
     /** Post-warm-up heap growth allowed, as a fraction (0.2 = +20 %). */
     maxHeapGrowth: number;
   };
-  /** When set, the ficus-shadow proxy child runs with `--cpu-prof` writing here. */
+  /** Scenarios to run (the plain proxy, every ratio's baseline, always runs); all by default. */
+  scenarios?: readonly Scenario[];
+  /** Skip the slow-modern memory runs. */
+  skipMemory?: boolean;
+  /** When set, the shadow-mode proxy children run with `--cpu-prof` writing into `<dir>/<scenario>/` (with the worker, one profile per thread). */
   cpuProfDir?: string;
 }
 
@@ -56,14 +67,16 @@ export const defaultGatewayBenchOptions: Readonly<GatewayBenchOptions> = Object.
 /** Targets the gateway is held to, as ratios of the plain proxy measured in the same run. */
 export const targets = Object.freeze({ legacyThroughput: 0.95, shadowThroughput: 0.8, shadowP99ExtraMs: 2 });
 
-type Scenario = 'direct' | ProxyKind;
-const SCENARIOS: readonly Scenario[] = ['direct', 'plain', 'ficus-legacy', 'ficus-shadow'];
+export type Scenario = 'direct' | ProxyKind;
+const SCENARIOS: readonly Scenario[] = ['direct', 'plain', 'ficus-legacy', 'ficus-shadow', 'ficus-shadow-worker'];
 const LABEL: Record<Scenario, string> = {
   direct: 'direct to legacy',
   plain: 'plain @fastify/http-proxy',
   'ficus-legacy': 'ficus, mode legacy',
   'ficus-shadow': 'ficus, mode shadow (100%)',
+  'ficus-shadow-worker': 'ficus, shadow, worker on',
 };
+const SHADOW_KINDS = ['ficus-shadow', 'ficus-shadow-worker'] as const;
 const PATH = '/accounts/42';
 /**
  * Node flags for every proxy child. fastify 5.12 warns (FSTDEP023) that the gateway's
@@ -81,16 +94,41 @@ export interface LoadResult {
   non2xx: number;
   /** CPU time (user + system) per answered request, in µs, of the proxy process and of the upstreams process. */
   cpuUs?: { proxy: number; upstreams: number };
+  /**
+   * The proxy's threads, µs per answered request: CPU of its main thread, CPU of its busiest other
+   * thread (the shadow worker when on; else a GC helper), and the main thread's busy wall time by
+   * event-loop utilization (includes time the OS gave the core to another process).
+   */
+  threadsUs?: { main: number; busiestOther: number; mainElu?: number };
+}
+
+/** CPU seconds (user + system) from a /proc stat file (a process's or one thread's); undefined where unreadable. */
+function statCpuSeconds(file: string): number | undefined {
+  try {
+    const stat = readFileSync(file, 'utf8');
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined elsewhere. */
 function cpuSeconds(pid: number | undefined): number | undefined {
+  return pid === undefined ? undefined : statCpuSeconds(`/proc/${pid}/stat`);
+}
+
+/** CPU seconds per thread of a process (thread id → seconds); the main thread's id is the pid. */
+function threadCpuSeconds(pid: number | undefined): Map<string, number> | undefined {
   if (pid === undefined) return undefined;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
+    const out = new Map<string, number>();
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const s = statCpuSeconds(`/proc/${pid}/task/${tid}/stat`);
+      if (s !== undefined) out.set(tid, s);
+    }
+    return out;
   } catch {
     return undefined;
   }
@@ -102,17 +140,22 @@ export interface MemorySample {
   heapMb: number;
 }
 
+export interface MemoryRun {
+  load: LoadResult;
+  samples: MemorySample[];
+  afterDrain: MemorySample | undefined;
+  route: RouteSummary | undefined;
+  /** Main-thread heap growth (max vs first sample); the worker's heap is not in it, RSS is. */
+  heapGrowth: number;
+  rssGrowth: number;
+}
+
 export interface GatewayBenchReport {
   runs: Record<Scenario, LoadResult[]>;
   median: Record<Scenario, LoadResult>;
-  shadowRoute: unknown;
-  memory: {
-    load: LoadResult;
-    samples: MemorySample[];
-    afterDrain: MemorySample | undefined;
-    route: RouteSummary | undefined;
-    heapGrowth: number;
-  };
+  shadowRoutes: Partial<Record<(typeof SHADOW_KINDS)[number], RouteSummary>>;
+  /** Slow-modern memory runs, worker off (`ficus-shadow`) and on (`ficus-shadow-worker`). */
+  memory: Partial<Record<(typeof SHADOW_KINDS)[number], MemoryRun>>;
   checks: { name: string; target: string; measured: string; pass: boolean }[];
 }
 
@@ -194,6 +237,24 @@ function memoryOf(child: ChildProcess, gc: boolean): Promise<MemoryReply | undef
     };
     child.on('message', onMessage);
     if (!child.connected || !child.send({ type: 'memory', gc })) done(undefined);
+  });
+}
+
+/** The proxy child's main-thread event-loop utilization so far (cumulative idle/active ms). */
+function eluOf(child: ChildProcess): Promise<EluReply['elu'] | undefined> {
+  return new Promise((resolve) => {
+    const onMessage = (m: EluReply) => {
+      if (m?.type !== 'elu') return;
+      done(m.elu);
+    };
+    const timer = setTimeout(() => done(undefined), 5000);
+    const done = (e: EluReply['elu'] | undefined) => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(e);
+    };
+    child.on('message', onMessage);
+    if (!child.connected || !child.send({ type: 'elu' })) done(undefined);
   });
 }
 
@@ -294,6 +355,64 @@ const pad = (s: string, n: number) => s.padEnd(n);
 const lpad = (s: string, n: number) => s.padStart(n);
 const mb = (bytes: number) => bytes / (1024 * 1024);
 
+/** Shadow mode under a modern 10× slower than legacy: the bounded queue must shed load and memory stay flat. */
+async function memoryRun(kind: (typeof SHADOW_KINDS)[number], upstreams: UpstreamsUrls, storePath: string, opts: GatewayBenchOptions, log: (s: string) => void): Promise<MemoryRun> {
+  const m = opts.memory;
+  const memConfig: ProxyConfig = { kind, legacy: upstreams.legacy, modern: upstreams.modern, storePath, shadow: { concurrency: m.shadowConcurrency } };
+  const proxy = await spawnChild<ProxyUrls>('./proxy-under-test.js', memConfig, [...PROXY_NODE_FLAGS, '--expose-gc']);
+  try {
+    log('');
+    log(
+      `memory (${LABEL[kind]}): legacy answers in ${m.legacyDelayMs} ms, modern in ${m.modernDelayMs} ms; gateway.shadow.concurrency ${m.shadowConcurrency} ` +
+        `(modern can take ~${Math.round((m.shadowConcurrency * 1000) / m.modernDelayMs)} req/s), queueSize and timeoutMs at their defaults; ` +
+        `${m.durationSec} s of load, live heap of the main thread (after a full GC) and the process's RSS sampled every second after ${m.warmupSec} s`,
+    );
+    const samples: MemorySample[] = [];
+    const t0 = Date.now();
+    let sampling = true;
+    const sampler = (async () => {
+      for (let k = m.warmupSec; sampling && k <= m.durationSec; k++) {
+        await sleep(Math.max(0, t0 + k * 1000 - Date.now()));
+        if (!sampling) break;
+        const reply = await memoryOf(proxy.child, true);
+        if (reply) samples.push({ t: (Date.now() - t0) / 1000, rssMb: mb(reply.usage.rss), heapMb: mb(reply.usage.heapUsed) });
+      }
+    })();
+    const memLoad = await load(proxy.info.proxy + PATH, m.durationSec, opts.connections);
+    sampling = false;
+    await sampler;
+    await sleep(2500); // let the shadow queue drain
+    const after = await memoryOf(proxy.child, true);
+    const afterDrain = after && { t: (Date.now() - t0) / 1000, rssMb: mb(after.usage.rss), heapMb: mb(after.usage.heapUsed) };
+    const route = await routeSummary(proxy.info.admin);
+    const first = samples[0];
+    const maxHeap = Math.max(...samples.map((s) => s.heapMb));
+    const maxRss = Math.max(...samples.map((s) => s.rssMb));
+    const heapGrowth = first ? maxHeap / first.heapMb - 1 : NaN;
+    const rssGrowth = first ? maxRss / first.rssMb - 1 : NaN;
+
+    log(`  client: ${memLoad.rps.toFixed(0)} req/s, p50 ${f2(memLoad.p50)} ms, p99 ${f2(memLoad.p99)} ms, errors ${memLoad.errors}, non-2xx ${memLoad.non2xx}`);
+    log(`  samples (t s: heap MB / rss MB): ${samples.map((s) => `${s.t.toFixed(0)}: ${f1(s.heapMb)}/${f1(s.rssMb)}`).join(', ')}`);
+    if (first) {
+      const last = samples[samples.length - 1]!;
+      const heapSlope = slope(samples.map((s) => ({ t: s.t, y: s.heapMb }))) * 10;
+      const rssSlope = slope(samples.map((s) => ({ t: s.t, y: s.rssMb }))) * 10;
+      log(`  heap used: first ${f1(first.heapMb)} MB, last ${f1(last.heapMb)} MB, max ${f1(maxHeap)} MB, slope ${f2(heapSlope)} MB/10 s`);
+      log(`  rss:       first ${f1(first.rssMb)} MB, last ${f1(last.rssMb)} MB, max ${f1(maxRss)} MB, slope ${f2(rssSlope)} MB/10 s`);
+    }
+    if (afterDrain) log(`  after the load stopped and the queue drained: heap ${f1(afterDrain.heapMb)} MB, rss ${f1(afterDrain.rssMb)} MB`);
+    if (route) {
+      const reasons = Object.entries(route.notComparedByReason)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
+      log(`  route: mode ${route.mode}, ${route.matches} matches, ${route.mismatches} mismatches, ${route.notCompared} not compared (${reasons || 'none'}), modern errors ${route.errors.modern}`);
+    }
+    return { load: memLoad, samples, afterDrain, route, heapGrowth, rssGrowth };
+  } finally {
+    await stopChild(proxy.child);
+  }
+}
+
 export async function runGatewayBench(opts: GatewayBenchOptions = defaultGatewayBenchOptions): Promise<GatewayBenchReport> {
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'ficus-gateway-bench-'));
@@ -312,41 +431,56 @@ export async function runGatewayBench(opts: GatewayBenchOptions = defaultGateway
       `${opts.rounds} interleaved round(s), GET ${PATH}, ~1 KB JSON`,
   );
 
+  const scenarios = SCENARIOS.filter((sc) => sc === 'plain' || !opts.scenarios || opts.scenarios.includes(sc));
   const runs = Object.fromEntries(SCENARIOS.map((s) => [s, [] as LoadResult[]])) as Record<Scenario, LoadResult[]>;
-  let shadowRoute: RouteSummary | undefined;
-  let memory: GatewayBenchReport['memory'] | undefined;
+  const shadowRoutes: Partial<Record<(typeof SHADOW_KINDS)[number], RouteSummary>> = {};
+  const memory: GatewayBenchReport['memory'] = {};
   try {
     // -------- throughput and latency, interleaved rounds ---------------------------------------
     const fast: UpstreamsConfig = { legacyDelayMs: 0, modernDelayMs: 0 };
     const upstreams = await spawnChild<UpstreamsUrls>('./upstreams.js', fast);
     for (let round = 0; round < opts.rounds; round++) {
-      const order = round % 2 === 0 ? SCENARIOS : [...SCENARIOS].reverse();
+      const order = round % 2 === 0 ? scenarios : [...scenarios].reverse();
       for (const scenario of order) {
         let proxy: { child: ChildProcess; info: ProxyUrls } | undefined;
         try {
           let base = upstreams.info.legacy;
           if (scenario !== 'direct') {
             const config: ProxyConfig = { kind: scenario, legacy: upstreams.info.legacy, modern: upstreams.info.modern, storePath: join(dir, `${scenario}-${round}.db`) };
-            const execArgv = [...PROXY_NODE_FLAGS, ...(scenario === 'ficus-shadow' && opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [])];
+            const profiled = (scenario === 'ficus-shadow' || scenario === 'ficus-shadow-worker') && opts.cpuProfDir;
+            const execArgv = [...PROXY_NODE_FLAGS, ...(profiled ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}/${scenario}`] : [])];
             proxy = await spawnChild<ProxyUrls>('./proxy-under-test.js', config, execArgv);
             base = proxy.info.proxy;
           }
           await load(base + PATH, opts.warmupSec, opts.connections);
-          const cpuBefore = { proxy: cpuSeconds(proxy?.child.pid), upstreams: cpuSeconds(upstreams.child.pid) };
+          const eluBefore = proxy ? await eluOf(proxy.child) : undefined;
+          const cpuBefore = { proxy: cpuSeconds(proxy?.child.pid), upstreams: cpuSeconds(upstreams.child.pid), threads: threadCpuSeconds(proxy?.child.pid) };
           const r = await load(base + PATH, opts.durationSec, opts.connections);
-          const cpuAfter = { proxy: cpuSeconds(proxy?.child.pid), upstreams: cpuSeconds(upstreams.child.pid) };
+          const cpuAfter = { proxy: cpuSeconds(proxy?.child.pid), upstreams: cpuSeconds(upstreams.child.pid), threads: threadCpuSeconds(proxy?.child.pid) };
+          const eluAfter = proxy ? await eluOf(proxy.child) : undefined;
           if (cpuBefore.upstreams !== undefined && cpuAfter.upstreams !== undefined && r.responses > 0) {
             const per = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? 0 : ((b - a) * 1e6) / r.responses);
             r.cpuUs = { proxy: per(cpuBefore.proxy, cpuAfter.proxy), upstreams: per(cpuBefore.upstreams, cpuAfter.upstreams) };
+            const main = String(proxy?.child.pid);
+            if (cpuBefore.threads && cpuAfter.threads) {
+              let busiestOther = 0;
+              for (const [tid, after] of cpuAfter.threads) if (tid !== main) busiestOther = Math.max(busiestOther, per(cpuBefore.threads.get(tid) ?? 0, after));
+              r.threadsUs = { main: per(cpuBefore.threads.get(main), cpuAfter.threads.get(main)), busiestOther };
+              // The ELU figures span the two IPC round trips too: a few ms over seconds of load.
+              if (eluBefore && eluAfter) r.threadsUs.mainElu = ((eluAfter.active - eluBefore.active) * 1e3) / r.responses;
+            }
           }
           runs[scenario].push(r);
           let extra = '';
-          if (scenario === 'ficus-shadow') {
+          if (scenario === 'ficus-shadow' || scenario === 'ficus-shadow-worker') {
             await sleep(300); // comparisons land off the client's path
-            shadowRoute = await routeSummary(proxy?.info.admin);
-            if (shadowRoute) extra = `  route: ${shadowRoute.mode}, ${shadowRoute.matches} matches, ${shadowRoute.mismatches} mismatches, ${shadowRoute.notCompared} not compared`;
+            const route = await routeSummary(proxy?.info.admin);
+            shadowRoutes[scenario] = route;
+            if (route) extra = `  route: ${route.mode}, ${route.matches} matches, ${route.mismatches} mismatches, ${route.notCompared} not compared`;
           }
-          const cpu = r.cpuUs ? `  cpu/req proxy ${r.cpuUs.proxy.toFixed(0)} µs upstreams ${r.cpuUs.upstreams.toFixed(0)} µs` : '';
+          const th = r.threadsUs;
+          const threads = th ? ` (main thread ${th.main.toFixed(0)} µs${th.mainElu !== undefined ? `, by ELU ${th.mainElu.toFixed(0)} µs` : ''}; busiest other thread ${th.busiestOther.toFixed(0)} µs)` : '';
+          const cpu = r.cpuUs ? `  cpu/req proxy ${r.cpuUs.proxy.toFixed(0)} µs${threads} upstreams ${r.cpuUs.upstreams.toFixed(0)} µs` : '';
           log(`  round ${round + 1} ${pad(LABEL[scenario], 27)} ${lpad(r.rps.toFixed(0), 6)} req/s  p50 ${f2(r.p50)} ms  p99 ${f2(r.p99)} ms  errors ${r.errors} non-2xx ${r.non2xx}${cpu}${extra}`);
         } finally {
           if (proxy) await stopChild(proxy.child);
@@ -355,66 +489,12 @@ export async function runGatewayBench(opts: GatewayBenchOptions = defaultGateway
     }
     await stopChild(upstreams.child);
 
-    // -------- memory with a slow modern ---------------------------------------------------------
+    // -------- memory with a slow modern, worker off and on ----------------------------------------
     const m = opts.memory;
     const slow = await spawnChild<UpstreamsUrls>('./upstreams.js', { legacyDelayMs: m.legacyDelayMs, modernDelayMs: m.modernDelayMs } satisfies UpstreamsConfig);
-    const memConfig: ProxyConfig = {
-      kind: 'ficus-shadow',
-      legacy: slow.info.legacy,
-      modern: slow.info.modern,
-      storePath: join(dir, 'memory.db'),
-      shadow: { concurrency: m.shadowConcurrency },
-    };
-    const proxy = await spawnChild<ProxyUrls>('./proxy-under-test.js', memConfig, [...PROXY_NODE_FLAGS, '--expose-gc']);
     try {
-      log('');
-      log(
-        `memory: shadow mode, legacy answers in ${m.legacyDelayMs} ms, modern in ${m.modernDelayMs} ms; gateway.shadow.concurrency ${m.shadowConcurrency} ` +
-          `(modern can take ~${Math.round((m.shadowConcurrency * 1000) / m.modernDelayMs)} req/s), queueSize and timeoutMs at their defaults; ` +
-          `${m.durationSec} s of load, live heap (after a full GC) and RSS sampled every second after ${m.warmupSec} s`,
-      );
-      const samples: MemorySample[] = [];
-      const t0 = Date.now();
-      let sampling = true;
-      const sampler = (async () => {
-        for (let k = m.warmupSec; sampling && k <= m.durationSec; k++) {
-          await sleep(Math.max(0, t0 + k * 1000 - Date.now()));
-          if (!sampling) break;
-          const reply = await memoryOf(proxy.child, true);
-          if (reply) samples.push({ t: (Date.now() - t0) / 1000, rssMb: mb(reply.usage.rss), heapMb: mb(reply.usage.heapUsed) });
-        }
-      })();
-      const memLoad = await load(proxy.info.proxy + PATH, m.durationSec, opts.connections);
-      sampling = false;
-      await sampler;
-      await sleep(2500); // let the shadow queue drain
-      const after = await memoryOf(proxy.child, true);
-      const afterDrain = after && { t: (Date.now() - t0) / 1000, rssMb: mb(after.usage.rss), heapMb: mb(after.usage.heapUsed) };
-      const route = await routeSummary(proxy.info.admin);
-      const first = samples[0];
-      const maxHeap = Math.max(...samples.map((s) => s.heapMb));
-      const heapGrowth = first ? maxHeap / first.heapMb - 1 : NaN;
-      memory = { load: memLoad, samples, afterDrain, route, heapGrowth };
-
-      log(`  client: ${memLoad.rps.toFixed(0)} req/s, p50 ${f2(memLoad.p50)} ms, p99 ${f2(memLoad.p99)} ms, errors ${memLoad.errors}, non-2xx ${memLoad.non2xx}`);
-      log(`  samples (t s: heap MB / rss MB): ${samples.map((s) => `${s.t.toFixed(0)}: ${f1(s.heapMb)}/${f1(s.rssMb)}`).join(', ')}`);
-      if (first) {
-        const last = samples[samples.length - 1]!;
-        const maxRss = Math.max(...samples.map((s) => s.rssMb));
-        const heapSlope = slope(samples.map((s) => ({ t: s.t, y: s.heapMb }))) * 10;
-        const rssSlope = slope(samples.map((s) => ({ t: s.t, y: s.rssMb }))) * 10;
-        log(`  heap used: first ${f1(first.heapMb)} MB, last ${f1(last.heapMb)} MB, max ${f1(maxHeap)} MB, slope ${f2(heapSlope)} MB/10 s`);
-        log(`  rss:       first ${f1(first.rssMb)} MB, last ${f1(last.rssMb)} MB, max ${f1(maxRss)} MB, slope ${f2(rssSlope)} MB/10 s`);
-      }
-      if (afterDrain) log(`  after the load stopped and the queue drained: heap ${f1(afterDrain.heapMb)} MB, rss ${f1(afterDrain.rssMb)} MB`);
-      if (route) {
-        const reasons = Object.entries(route.notComparedByReason)
-          .map(([k, v]) => `${k} ${v}`)
-          .join(', ');
-        log(`  route: mode ${route.mode}, ${route.matches} matches, ${route.mismatches} mismatches, ${route.notCompared} not compared (${reasons || 'none'}), modern errors ${route.errors.modern}`);
-      }
+      for (const kind of SHADOW_KINDS) if (!opts.skipMemory && scenarios.includes(kind)) memory[kind] = await memoryRun(kind, slow.info, join(dir, `memory-${kind}.db`), opts, log);
     } finally {
-      await stopChild(proxy.child);
       await stopChild(slow.child);
     }
   } finally {
@@ -427,52 +507,79 @@ export async function runGatewayBench(opts: GatewayBenchOptions = defaultGateway
   log('');
   log(`gateway.bench results (median of ${opts.rounds}; ratio = req/s ÷ plain proxy req/s)`);
   log(`  ${pad('scenario', 27)} ${lpad('req/s', 7)} ${lpad('p50 ms', 7)} ${lpad('p99 ms', 7)} ${lpad('ratio', 6)} ${lpad('errors', 7)} ${lpad('non-2xx', 8)}`);
-  for (const s of SCENARIOS) {
+  for (const s of scenarios) {
     const r = med[s];
     log(`  ${pad(LABEL[s], 27)} ${lpad(r.rps.toFixed(0), 7)} ${lpad(f2(r.p50), 7)} ${lpad(f2(r.p99), 7)} ${lpad(f2(r.rps / plain.rps), 6)} ${lpad(String(r.errors), 7)} ${lpad(String(r.non2xx), 8)}`);
   }
   // CPU per request: what each scenario costs the proxy process, independent of how the cores are
   // shared. On a machine where the proxy has cores of its own (load generator and upstreams
-  // elsewhere), its throughput is bounded by 1 / (CPU per request), so the CPU ratio is the
-  // capacity ratio there. Reported beside the targets, which stay measured as throughput here.
-  const cpuOf = (sc: Scenario): number | undefined => {
-    const xs = runs[sc].map((r) => r.cpuUs?.proxy).filter((x): x is number => x !== undefined && x > 0).sort((a, b) => a - b);
+  // elsewhere), its throughput is bounded by 1 / (CPU per request) of its busiest thread: the
+  // whole process for a one-thread proxy, the busier of the main thread and the shadow worker with
+  // the worker on. Reported beside the targets, which stay measured as throughput here.
+  const medianOf = (sc: Scenario, pick: (r: LoadResult) => number | undefined): number | undefined => {
+    const xs = runs[sc].map(pick).filter((x): x is number => x !== undefined && x > 0).sort((a, b) => a - b);
     return xs.length ? xs[Math.floor(xs.length / 2)] : undefined;
   };
+  const proxied = scenarios.filter((sc) => sc !== 'direct');
+  const us = (x: number | undefined) => (x === undefined ? '?' : `${x.toFixed(0)} µs`);
+  const cpuOf = (sc: Scenario) => medianOf(sc, (r) => r.cpuUs?.proxy);
+  const mainOf = (sc: Scenario) => medianOf(sc, (r) => r.threadsUs?.main);
   const cpuPlain = cpuOf('plain');
   if (cpuPlain !== undefined) {
-    log(`  proxy CPU per request (median): ${SCENARIOS.filter((sc) => sc !== 'direct').map((sc) => `${LABEL[sc]} ${cpuOf(sc)?.toFixed(0) ?? '?'} µs`).join(', ')}`);
-    const cpuShadow = cpuOf('ficus-shadow');
-    const cpuLegacy = cpuOf('ficus-legacy');
-    if (cpuShadow && cpuLegacy) log(`  capacity ratio if the proxy had its own cores (plain CPU ÷ scenario CPU): ficus legacy ${f2(cpuPlain / cpuLegacy)}x, ficus shadow ${f2(cpuPlain / cpuShadow)}x`);
+    log(`  proxy CPU per request, whole process (median): ${proxied.map((sc) => `${LABEL[sc]} ${us(cpuOf(sc))}`).join(', ')}`);
+    log(`  proxy CPU per request, main thread only:       ${proxied.map((sc) => `${LABEL[sc]} ${us(mainOf(sc))}`).join(', ')}`);
+    log(`  main thread busy per request by ELU:           ${proxied.map((sc) => `${LABEL[sc]} ${us(medianOf(sc, (r) => r.threadsUs?.mainElu))}`).join(', ')}`);
+    log(`  busiest other thread per request:              ${proxied.map((sc) => `${LABEL[sc]} ${us(medianOf(sc, (r) => r.threadsUs?.busiestOther))}`).join(', ')}`);
+    const ficusRan = (['ficus-legacy', 'ficus-shadow', 'ficus-shadow-worker'] as const).filter((sc) => scenarios.includes(sc));
+    const ratios = ficusRan.map((sc) => {
+      const c = cpuOf(sc);
+      return `${LABEL[sc]} ${c ? f2(cpuPlain / c) : '-'}x`;
+    });
+    log(`  capacity ratio if the proxy had its own cores (plain CPU ÷ scenario CPU): ${ratios.join(', ')}`);
+    const plainMain = mainOf('plain');
+    if (plainMain !== undefined) {
+      const bound = (sc: Scenario) => medianOf(sc, (r) => (r.threadsUs ? Math.max(r.threadsUs.main, r.threadsUs.busiestOther) : undefined));
+      const threadRatios = ficusRan.map((sc) => {
+        const b = bound(sc);
+        return `${LABEL[sc]} ${b ? f2(plainMain / b) : '-'}x`;
+      });
+      log(`  capacity ratio with a core per thread (plain main-thread CPU ÷ scenario's busiest thread CPU): ${threadRatios.join(', ')}`);
+    }
   }
-  if (shadowRoute) {
-    log(`  shadow route (last run): ${shadowRoute.matches} matches, ${shadowRoute.mismatches} mismatches, ${shadowRoute.notCompared} not compared ${JSON.stringify(shadowRoute.notComparedByReason)}`);
+  for (const kind of SHADOW_KINDS) {
+    const r = shadowRoutes[kind];
+    if (r) log(`  ${LABEL[kind]} route (last run): ${r.matches} matches, ${r.mismatches} mismatches, ${r.notCompared} not compared ${JSON.stringify(r.notComparedByReason)}`);
   }
 
   const checks: GatewayBenchReport['checks'] = [];
   const legacyRatio = med['ficus-legacy'].rps / plain.rps;
-  const shadowRatio = med['ficus-shadow'].rps / plain.rps;
-  const p99Extra = med['ficus-shadow'].p99 - plain.p99;
-  checks.push({ name: 'ficus legacy mode throughput vs plain proxy', target: `>= ${targets.legacyThroughput}x`, measured: `${f2(legacyRatio)}x`, pass: legacyRatio >= targets.legacyThroughput });
-  checks.push({ name: 'ficus shadow mode throughput vs plain proxy', target: `>= ${targets.shadowThroughput}x`, measured: `${f2(shadowRatio)}x`, pass: shadowRatio >= targets.shadowThroughput });
-  checks.push({ name: 'ficus shadow mode client p99 vs plain p99', target: `<= +${targets.shadowP99ExtraMs} ms`, measured: `${p99Extra >= 0 ? '+' : ''}${f2(p99Extra)} ms`, pass: p99Extra <= targets.shadowP99ExtraMs });
-  if (memory) {
-    const g = memory.heapGrowth;
+  if (scenarios.includes('ficus-legacy')) checks.push({ name: 'ficus legacy mode throughput vs plain proxy', target: `>= ${targets.legacyThroughput}x`, measured: `${f2(legacyRatio)}x`, pass: legacyRatio >= targets.legacyThroughput });
+  for (const kind of SHADOW_KINDS.filter((k) => scenarios.includes(k))) {
+    const which = kind === 'ficus-shadow' ? 'shadow mode' : 'shadow mode, worker';
+    const shadowRatio = med[kind].rps / plain.rps;
+    const p99Extra = med[kind].p99 - plain.p99;
+    checks.push({ name: `ficus ${which} throughput vs plain proxy`, target: `>= ${targets.shadowThroughput}x`, measured: `${f2(shadowRatio)}x`, pass: shadowRatio >= targets.shadowThroughput });
+    checks.push({ name: `ficus ${which} client p99 vs plain p99`, target: `<= +${targets.shadowP99ExtraMs} ms`, measured: `${p99Extra >= 0 ? '+' : ''}${f2(p99Extra)} ms`, pass: p99Extra <= targets.shadowP99ExtraMs });
+  }
+  for (const kind of SHADOW_KINDS) {
+    const run = memory[kind];
+    if (!run) continue;
+    // Without the worker the queue lives in the main heap; with it, in the worker's, which only RSS sees.
+    const [what, g] = kind === 'ficus-shadow' ? ['heap', run.heapGrowth] : ['rss', run.rssGrowth];
     checks.push({
-      name: 'heap under a 10x slower modern (max vs first sample)',
+      name: `${what} under a 10x slower modern${kind === 'ficus-shadow' ? '' : ', worker'} (max vs first)`,
       target: `<= +${Math.round(opts.memory.maxHeapGrowth * 100)} %`,
       measured: `${g >= 0 ? '+' : ''}${f1(g * 100)} %`,
       pass: g <= opts.memory.maxHeapGrowth,
     });
   }
-  const errors = SCENARIOS.reduce((a, s) => a + med[s].errors + med[s].non2xx, 0);
+  const errors = scenarios.reduce((a, s) => a + med[s].errors + med[s].non2xx, 0);
   if (errors > 0) log(`  WARNING: ${errors} errors or non-2xx answers; throughput figures include failed requests' absence`);
   log('');
   log('gateway.bench checks (targets, reported, not enforced by the exit code)');
   for (const c of checks) log(`  ${c.pass ? 'PASS' : 'FAIL'}  ${pad(c.name, 52)} target ${pad(c.target, 10)} measured ${c.measured}`);
   log(`gateway.bench took ${((Date.now() - started) / 1000).toFixed(0)} s; load average after ${loadavg()} (this bench's own processes count towards it)`);
-  return { runs, median: med, shadowRoute, memory: memory!, checks };
+  return { runs, median: med, shadowRoutes, memory, checks };
 }
 
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
@@ -482,6 +589,13 @@ if (isMain) {
     ? { ...defaultGatewayBenchOptions, rounds: 1, warmupSec: 1, durationSec: 3, memory: { ...defaultGatewayBenchOptions.memory, durationSec: 8 } }
     : { ...defaultGatewayBenchOptions };
   if (process.env.FICUS_BENCH_CPU_PROF) opts.cpuProfDir = process.env.FICUS_BENCH_CPU_PROF;
+  // --scenarios=ficus-legacy,ficus-shadow-worker (plain always runs), --rounds=N, --skip-memory: for focused measurements.
+  const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const only = flag('scenarios');
+  if (only) opts.scenarios = only.split(',') as Scenario[];
+  const rounds = Number(flag('rounds'));
+  if (rounds > 0) opts.rounds = rounds;
+  if (process.argv.includes('--skip-memory')) opts.skipMemory = true;
   const onSignal = () => {
     void cleanUp().finally(() => process.exit(130));
   };

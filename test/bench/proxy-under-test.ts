@@ -8,9 +8,16 @@
  * Usage: `node proxy-under-test.js '<ProxyConfig JSON>'`. Prints one JSON line
  * `{"proxy":url,"admin"?:url}` on stdout. Answers the IPC message `{type:"memory", gc?:true}`
  * with `{type:"memory", usage: process.memoryUsage()}` (after a full GC when asked and the process
- * runs with --expose-gc). Exits on SIGTERM/SIGINT or when the parent's IPC channel closes.
+ * runs with --expose-gc), and `{type:"elu"}` with the main thread's cumulative event-loop
+ * utilization (`performance.eventLoopUtilization()`: idle and active ms since start), from which
+ * the bench takes the main thread's busy time per request. Exits on SIGTERM/SIGINT or when the
+ * parent's IPC channel closes.
+ *
+ * `ficus-shadow` and `ficus-shadow-worker` differ only in `gateway.shadow.worker` (false / true),
+ * both written out so that neither depends on the option's default.
  */
 import type { AddressInfo } from 'node:net';
+import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import proxyPlugin from '@fastify/http-proxy';
 import Fastify from 'fastify';
 import { assertNoIssues, parseConfig } from '../../core/config.js';
@@ -18,7 +25,7 @@ import { createLogger } from '../../core/logger.js';
 import { gatewayOptions, type GatewayConfig } from '../../gateway/options.js';
 import { createGateway } from '../../gateway/server.js';
 
-export type ProxyKind = 'plain' | 'ficus-legacy' | 'ficus-shadow';
+export type ProxyKind = 'plain' | 'ficus-legacy' | 'ficus-shadow' | 'ficus-shadow-worker';
 
 export interface ProxyConfig {
   kind: ProxyKind;
@@ -37,10 +44,12 @@ export interface ProxyUrls {
 
 export type MemoryRequest = { type: 'memory'; gc?: boolean };
 export type MemoryReply = { type: 'memory'; usage: NodeJS.MemoryUsage; gc: boolean };
+export type EluRequest = { type: 'elu' };
+export type EluReply = { type: 'elu'; elu: EventLoopUtilization };
 
 /** The YAML a user would write for this scenario. */
-function ficusYaml(config: ProxyConfig, mode: 'legacy' | 'shadow'): string {
-  const shadow = Object.entries(config.shadow ?? {}).map(([k, v]) => `    ${k}: ${v}\n`).join('');
+function ficusYaml(config: ProxyConfig, mode: 'legacy' | 'shadow', worker: boolean): string {
+  const shadow = Object.entries({ ...config.shadow, worker }).map(([k, v]) => `    ${k}: ${v}\n`).join('');
   return [
     `store:\n  path: ${JSON.stringify(config.storePath)}\n`,
     'log:\n  level: silent\n',
@@ -67,9 +76,9 @@ async function startPlain(config: ProxyConfig): Promise<{ urls: ProxyUrls; close
   return { urls: { proxy: `http://127.0.0.1:${a.port}` }, close: () => app.close() };
 }
 
-async function startFicus(config: ProxyConfig, mode: 'legacy' | 'shadow'): Promise<{ urls: ProxyUrls; close: () => Promise<void> }> {
+async function startFicus(config: ProxyConfig, mode: 'legacy' | 'shadow', worker = false): Promise<{ urls: ProxyUrls; close: () => Promise<void> }> {
   if (!config.storePath) throw new Error('ficus proxies need storePath');
-  const loaded = parseConfig<{ gateway: GatewayConfig }>(ficusYaml(config, mode), 'bench.yaml', { env: {} });
+  const loaded = parseConfig<{ gateway: GatewayConfig }>(ficusYaml(config, mode, worker), 'bench.yaml', { env: {} });
   const { options, issues } = gatewayOptions(loaded, loaded.config.gateway, { storePath: config.storePath, env: {} });
   assertNoIssues(issues);
   const gateway = await createGateway(options, { logger: createLogger({ level: 'silent' }) });
@@ -80,9 +89,18 @@ async function startFicus(config: ProxyConfig, mode: 'legacy' | 'shadow'): Promi
 async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? '{}') as ProxyConfig;
   const started =
-    config.kind === 'plain' ? await startPlain(config) : config.kind === 'ficus-legacy' ? await startFicus(config, 'legacy') : await startFicus(config, 'shadow');
+    config.kind === 'plain'
+      ? await startPlain(config)
+      : config.kind === 'ficus-legacy'
+        ? await startFicus(config, 'legacy')
+        : await startFicus(config, 'shadow', config.kind === 'ficus-shadow-worker');
 
-  process.on('message', (m: MemoryRequest) => {
+  process.on('message', (m: MemoryRequest | EluRequest) => {
+    if (m?.type === 'elu') {
+      const reply: EluReply = { type: 'elu', elu: performance.eventLoopUtilization() };
+      process.send?.(reply);
+      return;
+    }
     if (m?.type !== 'memory') return;
     const gc = m.gc === true && typeof globalThis.gc === 'function';
     if (gc) globalThis.gc!();

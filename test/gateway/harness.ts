@@ -85,18 +85,28 @@ export interface StartedGateway {
 }
 
 /**
+ * `gateway.shadow.worker` for every gateway the tests start, unless a test sets `shadowWorker`:
+ * `FICUS_TEST_SHADOW_WORKER=1` (or `0`) runs the whole suite with the shadow worker on (or off);
+ * unset, the config default applies.
+ */
+export const shadowWorkerFromEnv: boolean | undefined =
+  process.env.FICUS_TEST_SHADOW_WORKER === undefined || process.env.FICUS_TEST_SHADOW_WORKER === '' ? undefined : process.env.FICUS_TEST_SHADOW_WORKER !== '0';
+
+/**
  * Builds a gateway from a YAML `gateway:` section (upstreams filled in), on port 0, with a
  * store file in a temp dir (or `storePath` to reuse one across a restart).
  */
 export async function startGateway(
   t: TestContext,
   yaml: string,
-  opts: { legacy: string; modern: string; storePath?: string; random?: () => number; env?: Record<string, string>; historyIntervalMs?: number },
+  opts: { legacy: string; modern: string; storePath?: string; random?: () => number; env?: Record<string, string>; historyIntervalMs?: number; shadowWorker?: boolean },
 ): Promise<StartedGateway> {
   const storePath = opts.storePath ?? join(tempDir(t), 'gateway.db');
   const text = `store:\n  path: ${storePath}\nlog:\n  level: silent\ngateway:\n  listen: 127.0.0.1:0\n  admin: 127.0.0.1:0\n  upstreams:\n    legacy: ${opts.legacy}\n    modern: ${opts.modern}\n${yaml.replace(/^/gm, '  ')}\n`;
   const loaded = parseConfig<{ store: { path: string }; gateway: GatewayConfig }>(text, 'test.yaml', { env: opts.env ?? {} });
-  const { options, issues } = gatewayOptions(loaded, loaded.config.gateway, { storePath, env: opts.env ?? {} });
+  const worker = opts.shadowWorker ?? shadowWorkerFromEnv;
+  const gw = worker === undefined ? loaded.config.gateway : { ...loaded.config.gateway, shadow: { ...loaded.config.gateway.shadow, worker } };
+  const { options, issues } = gatewayOptions(loaded, gw, { storePath, env: opts.env ?? {} });
   assertNoIssues(issues);
   const gateway = await createGateway(options, { logger: createLogger({ level: 'silent' }), ...(opts.random ? { random: opts.random } : {}), ...(opts.historyIntervalMs ? { historyIntervalMs: opts.historyIntervalMs } : {}), flushIntervalMs: 50 });
   const urls = await gateway.listen();

@@ -1,0 +1,120 @@
+/**
+ * The shadow worker thread (`gateway.shadow.worker`): the off-path upstream calls and the judging
+ * of compared exchanges, away from the proxy's event loop. Started by `shadow-offload.ts`, which
+ * owns the protocol; here a `createShadower` (the same timeout, concurrency cap and bounded queue
+ * as on one thread) makes the calls, and `judgeExchange` (the same function the main thread uses
+ * without the worker) compares, with the route rules the main thread last sent. Replies are
+ * batched per event-loop turn and carry the shadower's load.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { compileRules, structuralCompare, type CompiledRules } from './compare.js';
+import type { Side } from './confidence.js';
+import { createShadower, type ShadowRequest, type ShadowResult } from './shadow.js';
+import { asBuffer, movable, WORKER_READY, type FromWorker, type FromWorkerBatch, type ToWorker, type WireRequest, type WorkerInit } from './shadow-offload.js';
+import { judgeExchange, type ExchangeOutcome, type Verdict } from './verdict.js';
+
+if (!parentPort) throw new Error('shadow-worker.js runs as a worker thread (started by the gateway), not on its own');
+const port = parentPort;
+const init = workerData as WorkerInit;
+const shadower = createShadower(init.options);
+
+interface RouteRules {
+  version: number;
+  rules: CompiledRules;
+  autoIgnoreNoise: boolean;
+  knownNoise: ReadonlySet<string>;
+}
+const routes = new Map<string, RouteRules>();
+
+interface Pending {
+  route: string;
+  served: Side;
+  other: Promise<ShadowResult>;
+  noise: Promise<ShadowResult> | undefined;
+  returnOther: boolean;
+}
+const exchanges = new Map<number, Pending>();
+
+let outbox: FromWorker[] = [];
+let transfer = new Set<ArrayBuffer>();
+let flushScheduled = false;
+function flush(): void {
+  flushScheduled = false;
+  const batch: FromWorkerBatch = { load: shadower.load(), messages: outbox };
+  const list = [...transfer];
+  outbox = [];
+  transfer = new Set();
+  port.postMessage(batch, list);
+}
+function reply(m: FromWorker): void {
+  outbox.push(m);
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flush);
+  }
+}
+
+const request = (w: WireRequest): ShadowRequest => (w.body ? { ...w, body: asBuffer(w.body) } : (w as ShadowRequest));
+
+/** Moves a result's body into the reply (this thread has no further use for it). */
+function outgoing(r: ShadowResult): ShadowResult {
+  if (r.ok) r.response.body = movable(r.response.body, transfer) as Buffer;
+  return r;
+}
+
+async function judge(id: number, ex: Pending, primary: ExchangeOutcome): Promise<void> {
+  let verdict: Verdict;
+  let other: ShadowResult | undefined;
+  try {
+    const [o, noise] = await Promise.all([ex.other, ex.noise]);
+    other = o;
+    const r = routes.get(ex.route);
+    if (!r) throw new Error(`no rules for route ${ex.route}`); // the main thread sends them before the first exchange
+    if (primary.ok) primary.response.body = asBuffer(primary.response.body);
+    verdict = judgeExchange({ served: ex.served, primary, other, noise }, { compare: structuralCompare, rules: r.rules, autoIgnoreNoise: r.autoIgnoreNoise, knownNoise: r.knownNoise, versionHeader: init.versionHeader });
+  } catch (err) {
+    // Never leave the main thread waiting; a failure here is not the upstream's fault.
+    verdict = { kind: 'not_compared', reason: 'error' };
+    process.emitWarning(`ficus shadow worker: judging failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (verdict.kind === 'compared' && verdict.mismatch) {
+    verdict.mismatch.legacy.body = movable(verdict.mismatch.legacy.body, transfer) as Buffer;
+    verdict.mismatch.modern.body = movable(verdict.mismatch.modern.body, transfer) as Buffer;
+  }
+  // With a mismatch, `other` holds one of the two responses just moved: moving it again adds nothing, and structured clone sends it once.
+  reply(ex.returnOther && other ? { t: 'verdict', id, verdict, other: outgoing(other) } : { t: 'verdict', id, verdict });
+}
+
+function handle(m: ToWorker): void {
+  switch (m.t) {
+    case 'rules':
+      routes.set(m.route, { version: m.version, rules: compileRules(m.rules), autoIgnoreNoise: m.autoIgnoreNoise, knownNoise: new Set(m.knownNoise) });
+      return;
+    case 'send':
+      void shadower.send(request(m.req)).then((result) => reply({ t: 'result', id: m.id, result: outgoing(result) }));
+      return;
+    case 'begin':
+      exchanges.set(m.id, {
+        route: m.route,
+        served: m.served,
+        other: shadower.send(request(m.other)),
+        noise: m.noise ? shadower.send(request(m.noise)) : undefined,
+        returnOther: m.returnOther,
+      });
+      return;
+    case 'primary': {
+      const ex = exchanges.get(m.id);
+      exchanges.delete(m.id);
+      if (!m.reply) return; // the main thread has its verdict already; only forget the exchange
+      // Unknown: a worker restarted since the exchange began, and holds nothing to compare.
+      if (!ex) reply({ t: 'verdict', id: m.id, verdict: { kind: 'not_compared', reason: 'error' } });
+      else void judge(m.id, ex, m.primary);
+      return;
+    }
+  }
+}
+
+port.on('message', (batch: ToWorker[]) => {
+  for (const m of batch) handle(m);
+});
+port.postMessage(WORKER_READY);
