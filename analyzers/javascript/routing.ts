@@ -450,8 +450,9 @@ export function extractRouting(input: RoutingInput): RoutingOutput {
     const methodLabel = spec.methods.length === 5 ? 'ALL' : spec.methods.map((m) => m.toUpperCase()).join(',');
     const parsed = parsePaths(spec.pathNode, `${methodLabel} route`, spec.at);
     if (!parsed) return;
-    // Catch-alls (`app.all('*')`, `router.get('(.*)')`, SPA fallbacks) are not API operations.
-    if (parsed.templates.every((t) => /^\/?(\{wildcard\d*\})?$/.test(t)) && (spec.methods.length > 1 || parsed.templates.every((t) => t.includes('{wildcard')))) return;
+    // Catch-alls (`app.all('*')`, `router.get('(.*)')`, SPA fallbacks) are not API operations,
+    // unless the route declares a schema (Fastify): a documented `/*` under a plugin prefix is one.
+    if (!spec.schemaNode && parsed.templates.every((t) => /^\/?(\{wildcard\d*\})?$/.test(t)) && (spec.methods.length > 1 || parsed.templates.every((t) => t.includes('{wildcard')))) return;
     const framework = spec.framework ?? spec.router.framework;
     const display = parsed.templates[0] ?? '/';
     const scopeName = `${methodLabel} ${display}`;
@@ -709,7 +710,7 @@ export function extractRouting(input: RoutingInput): RoutingOutput {
     const prefix = registerPrefix(args[1], evaluator) ?? '';
     const inner = unwrapPlugin(pluginNode, scope) ?? pluginNode;
     let target: SymbolRef | undefined;
-    const fn = handlers.localFunction(inner);
+    const fn = handlers.localFunction(inner) ?? wrappedPlugin(inner);
     if (fn) target = { name: paramRouter(fn, 0, true)!.fact.id };
     else {
       // register(import('./routes')) / register(require('./routes'))
@@ -722,6 +723,15 @@ export function extractRouting(input: RoutingInput): RoutingOutput {
     }
     if (!target) return;
     mounts.push({ parent: parent.fact.id, prefixes: [normalizeTemplate(prefix).template], target, evidence: evidenceOf(path, statementOf(call)) });
+  }
+
+  /** `const routes = fp(async (fastify) => {…})` then `register(routes)`: the wrapped plugin function. */
+  function wrappedPlugin(node: SyntaxNode): SyntaxNode | undefined {
+    const n = unwrap(node);
+    if (n?.type !== 'identifier') return undefined;
+    const b = scope.lookup(n.text, n);
+    const plugin = b?.kind === 'value' && b.value ? unwrapPlugin(b.value, scope) : undefined;
+    return plugin ? handlers.localFunction(plugin) : undefined;
   }
 
   function routeOptionsObject(node: SyntaxNode | undefined): Record<string, SyntaxNode> {
