@@ -161,7 +161,33 @@ export function completeAcrossFiles(files: readonly FileAnalysis[]): { files: Fi
       for (const [file, ids] of acc.rules) if (ids.size > 0) targets.push({ routeFile: e.index, routeLine: route.evidence.startLine, routeEndLine: route.evidence.endLine, methods: route.methods, ruleFile: file, ruleIds: [...ids] });
     }
   }
+
+  // Fastify's automatic HEAD routes, where the service documents them (@fastify/swagger's exposeHeadRoutes).
+  if (entries.some((e) => e.facts.headRoutesDocumented) && !entries.some((e) => e.facts.headRoutesOff)) {
+    for (const e of entries) e.facts.routes.push(...implicitHeadRoutes(e.facts.routes));
+  }
   return { files: out, targets };
+}
+
+/**
+ * The HEAD route Fastify adds for each GET route, as a route of its own: same path, parameters
+ * and responses, no rules (they are the GET operation's). None where the router declares a HEAD
+ * handler for that path itself, as Fastify then adds none.
+ */
+function implicitHeadRoutes(routes: readonly JsRouteFact[]): JsRouteFact[] {
+  const out: JsRouteFact[] = [];
+  for (const route of routes) {
+    if (!route.implicitHead) continue;
+    const explicit = new Set(routes.filter((r) => r.router === route.router && r.methods.includes('head')).flatMap((r) => r.paths));
+    const paths = route.paths.filter((p) => !explicit.has(p));
+    if (paths.length === 0) continue;
+    const head: JsRouteFact = { ...structuredClone(route), methods: ['head'], paths, ruleIds: [] };
+    delete head.implicitHead;
+    delete head.forwards;
+    if (!route.anonymous && route.operationName) head.operationName = `head${route.operationName[0]!.toUpperCase()}${route.operationName.slice(1)}`;
+    out.push(head);
+  }
+  return out;
 }
 
 /** Sets `operation` on cross-file rules once the shared link step has named the operations. */
@@ -256,7 +282,7 @@ function completeRoute(route: JsRouteFact, acc: Accumulated): void {
   }
   if (acc.declared?.query) for (const p of paramsOfSchema(acc.declared.query, 'query')) if (!has(p)) route.params.push(p);
   if (acc.declared?.headers) for (const p of paramsOfSchema(acc.declared.headers, 'header')) if (!has(p)) route.params.push(p);
-  const bodyless = route.methods.every((m) => m === 'get');
+  const bodyless = route.methods.every((m) => m === 'get' || m === 'head');
   if (!route.body && !bodyless) {
     const body = acc.declared?.body ?? acc.body ?? (inputs.bodyFields.length > 0 ? ({ type: 'object', properties: Object.fromEntries(inputs.bodyFields.map((f) => [f, {}])) } as Schema) : inputs.bodyUsed ? ({ type: 'object' } as Schema) : undefined);
     if (body) route.body = { schema: body, ...(inputs.multipart ? { contentType: 'multipart/form-data' } : {}) };
@@ -315,7 +341,7 @@ export function nameAnonymousOperations(files: FileAnalysis[]): FileAnalysis[] {
       used.delete(op.operationId);
       used.add(id);
       renamed.set(`${f.source.path}#${op.operationId}`, id);
-      if (op.summary === op.operationId || /^(GET|POST|PUT|PATCH|DELETE|ALL)[, ]/.test(op.summary)) op.summary = `${op.method.toUpperCase()} ${op.path}`;
+      if (op.summary === op.operationId || /^(GET|POST|PUT|PATCH|DELETE|HEAD|ALL)[, ]/.test(op.summary)) op.summary = `${op.method.toUpperCase()} ${op.path}`;
       for (const r of f.rules) if (r.operation === op.operationId) r.operation = id;
       op.operationId = id;
     }

@@ -80,6 +80,11 @@ export interface JsRouteFact extends RouteFact {
   requestSchema?: string;
   /** An inline handler: its operations are named after their full path once the link step knows it (`getApiUsersById`). */
   anonymous?: boolean;
+  /**
+   * A GET route Fastify also answers HEAD for on its own (`exposeHeadRoutes`, on by default): a
+   * HEAD operation only where the service documents those routes (`headRoutesDocumented`).
+   */
+  implicitHead?: boolean;
 }
 
 export interface JsFacts extends ServiceFacts {
@@ -103,6 +108,10 @@ export interface JsFacts extends ServiceFacts {
    * type name: a route validated with one imported from another file takes its parts.
    */
   requestSchemas?: Record<string, RouteSchemaFact>;
+  /** `register(fastifySwagger, { exposeHeadRoutes: true })`: the service documents the HEAD route of every GET route. */
+  headRoutesDocumented?: boolean;
+  /** `Fastify({ exposeHeadRoutes: false })`: the server has no automatic HEAD routes. */
+  headRoutesOff?: boolean;
 }
 
 export type { BodyFact, ParamFact, ResponseFact };

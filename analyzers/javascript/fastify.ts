@@ -19,6 +19,7 @@ import type { Validators } from './validators.js';
 export const FASTIFY_PACKAGES = ['fastify'];
 export const PLUGIN_WRAPPERS = ['fastify-plugin'];
 export const AUTOLOAD_PACKAGES = ['@fastify/autoload', 'fastify-autoload'];
+export const SWAGGER_PACKAGES = ['@fastify/swagger', 'fastify-swagger'];
 
 /** `@fastify/autoload` registration: plugin files under `dir` are mounted on `parent`. */
 export interface AutoloadFact {
@@ -122,14 +123,24 @@ export function routeSchemaOf(node: SyntaxNode | null | undefined, scope: Scope,
 }
 
 /** The options of an `opts` route argument: schema node, handler node, hook middlewares. */
-export function routeOptions(optsNode: SyntaxNode | null | undefined, scope: Scope): { schema?: SyntaxNode; handler?: SyntaxNode; hooks: SyntaxNode[]; method?: SyntaxNode; url?: SyntaxNode } | undefined {
+export interface RouteOptions {
+  schema?: SyntaxNode;
+  handler?: SyntaxNode;
+  hooks: SyntaxNode[];
+  method?: SyntaxNode;
+  url?: SyntaxNode;
+  /** `exposeHeadRoute: false`: no automatic HEAD route for this GET. */
+  exposeHeadRoute?: SyntaxNode;
+}
+
+export function routeOptions(optsNode: SyntaxNode | null | undefined, scope: Scope): RouteOptions | undefined {
   let n = unwrap(optsNode);
   if (n?.type === 'identifier') {
     const b = scope.lookup(n.text, n);
     n = b?.kind === 'value' && b.value ? unwrap(b.value) : null;
   }
   if (!n || n.type !== 'object') return undefined;
-  const out: { schema?: SyntaxNode; handler?: SyntaxNode; hooks: SyntaxNode[]; method?: SyntaxNode; url?: SyntaxNode } = { hooks: [] };
+  const out: RouteOptions = { hooks: [] };
   for (const c of n.namedChildren) {
     const key = c.type === 'pair' ? propertyKey(c.childForFieldName('key')) : c.type === 'shorthand_property_identifier' ? c.text : c.type === 'method_definition' ? propertyKey(c.childForFieldName('name')) : undefined;
     const value = c.type === 'pair' ? c.childForFieldName('value') : c;
@@ -138,6 +149,7 @@ export function routeOptions(optsNode: SyntaxNode | null | undefined, scope: Sco
     else if (key === 'handler') out.handler = value;
     else if (key === 'method') out.method = value;
     else if (key === 'url' || key === 'path') out.url = value;
+    else if (key === 'exposeHeadRoute') out.exposeHeadRoute = value;
     else if (/^(preHandler|preValidation|onRequest|preParsing|beforeHandler)$/.test(key)) {
       const v = unwrap(value);
       if (v?.type === 'array') out.hooks.push(...v.namedChildren);
@@ -145,6 +157,31 @@ export function routeOptions(optsNode: SyntaxNode | null | undefined, scope: Sco
     }
   }
   return out;
+}
+
+/**
+ * `register(fastifySwagger, { exposeHeadRoutes: true })`: the document the service publishes
+ * lists, for every GET route, the HEAD route Fastify adds by itself (its `exposeHeadRoutes`
+ * server option, on by default since v4). Without that swagger option the automatic HEAD routes
+ * stay out of the document, as they stay out of ours.
+ */
+export function swaggerListsHeadRoutes(plugin: SyntaxNode, optsNode: SyntaxNode | null | undefined, scope: Scope, evaluator: Evaluator): boolean | undefined {
+  if (!scope.fromPackage(plugin, SWAGGER_PACKAGES)) return undefined;
+  return optionValue(optsNode, 'exposeHeadRoutes', evaluator) === true;
+}
+
+/** `Fastify({ exposeHeadRoutes: false })`: the server adds no HEAD route for its GET routes. */
+export function serverExposesHeadRoutes(creation: SyntaxNode, evaluator: Evaluator): boolean {
+  return optionValue(argumentsOf(creation)[0], 'exposeHeadRoutes', evaluator) !== false;
+}
+
+function optionValue(optsNode: SyntaxNode | null | undefined, key: string, evaluator: Evaluator): unknown {
+  const n = unwrap(optsNode);
+  if (!n || n.type !== 'object') return undefined;
+  for (const c of n.namedChildren) {
+    if (c.type === 'pair' && propertyKey(c.childForFieldName('key')) === key) return evaluator.value(c.childForFieldName('value'));
+  }
+  return undefined;
 }
 
 /** `{ prefix: '/v1' }` of `register`. */

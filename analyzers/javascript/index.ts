@@ -33,7 +33,7 @@ const SKIPPED_DIRS = /(^|\/)(dist|build|coverage|\.next|\.nuxt|\.output|\.svelte
 const SKIPPED_FILES = /\.d\.[cm]?ts$|\.min\.[cm]?js$|[.-](bundle|chunk)\.[cm]?js$|\.(test|spec|e2e-spec|stories)\.[cm]?[jt]sx?$/i;
 
 /** Bump when extraction changes, so cached results are redone. */
-export const JAVASCRIPT_ANALYZER_VERSION = '1';
+export const JAVASCRIPT_ANALYZER_VERSION = '2';
 
 function looksGenerated(head: string): boolean {
   if (/Object\.defineProperty\(exports, ["']__esModule["']/.test(head) && /require\(/.test(head)) return true;
@@ -94,6 +94,8 @@ export const javascriptLanguage: ServiceLanguage = {
       ...(routing.starExports.length > 0 ? { starExports: routing.starExports } : {}),
       ...(routing.autoloads.length > 0 ? { autoloads: routing.autoloads } : {}),
       ...(routing.globalPrefix !== undefined ? { globalPrefix: routing.globalPrefix } : {}),
+      ...(routing.headRoutesDocumented ? { headRoutesDocumented: true } : {}),
+      ...(routing.headRoutesOff ? { headRoutesOff: true } : {}),
       ...(nest.routers.length > 0 ? { nestRouters: nest.routers.map((r) => r.id) } : {}),
       ...(Object.keys(requestSchemas).length > 0 ? { requestSchemas } : {}),
     };

@@ -17,7 +17,7 @@ import { descendants, evidenceOf, lineOf, type SyntaxNode } from '../service/tre
 import { type Evaluator } from './evaluate.js';
 import { expressCreation, routeChainBase } from './express.js';
 import type { DeclaredRequest, Forward, FunctionSummary, JsRouteFact, RouteSchemaFact } from './facts.js';
-import { autoloadDir, fastifyCreation, isAutoload, registerPrefix, routeOptions, routeSchemaOf, unwrapPlugin, type AutoloadFact } from './fastify.js';
+import { autoloadDir, fastifyCreation, isAutoload, registerPrefix, routeOptions, routeSchemaOf, serverExposesHeadRoutes, swaggerListsHeadRoutes, unwrapPlugin, type AutoloadFact } from './fastify.js';
 import { requestInputs, splitHint, type HandlerAnalyzer, type HandlerDetails } from './handlers.js';
 import { isKoaHelperMiddleware, koaCreation, koaMount, koaRoutesOf } from './koa.js';
 import type { RuleExtraction } from './rules.js';
@@ -32,6 +32,8 @@ const HTTP: Record<string, HttpMethod[]> = {
   patch: ['patch'],
   delete: ['delete'],
   del: ['delete'],
+  // Only where the code declares a HEAD handler itself; the HEAD every GET answers is not one.
+  head: ['head'],
   all: ['get', 'post', 'put', 'patch', 'delete'],
 };
 const HTTP_NAMES = new Set(Object.keys(HTTP));
@@ -69,6 +71,10 @@ export interface RoutingOutput {
   starExports: string[];
   autoloads: AutoloadFact[];
   globalPrefix?: string;
+  /** `register(fastifySwagger, { exposeHeadRoutes: true })` seen. */
+  headRoutesDocumented?: boolean;
+  /** `Fastify({ exposeHeadRoutes: false })` seen. */
+  headRoutesOff?: boolean;
 }
 
 /** What a handler or middleware brings to a route. */
@@ -95,6 +101,8 @@ export function extractRouting(input: RoutingInput): RoutingOutput {
   const mounts: MountFact[] = [];
   const autoloads: AutoloadFact[] = [];
   let globalPrefix: string | undefined;
+  let headRoutesDocumented = false;
+  let headRoutesOff = false;
 
   const uniqueId = (wanted: string, node: SyntaxNode): string => {
     let id = wanted;
@@ -135,6 +143,7 @@ export function extractRouting(input: RoutingInput): RoutingOutput {
     const found = express ?? koa ?? fastify;
     if (!found) return undefined;
     const framework: Framework = express ? 'express' : koa ? 'koa' : 'fastify';
+    if (fastify && node.type === 'call_expression' && !serverExposesHeadRoutes(node, evaluator)) headRoutesOff = true;
     const id = uniqueId(idForCreation(node), node);
     const prefix = koa?.prefix;
     const info: RouterInfo = {
@@ -435,12 +444,15 @@ export function extractRouting(input: RoutingInput): RoutingOutput {
     /** In a `route('/x').get(h).post(h)` chain: the method name, where this route's evidence starts. */
     chained?: SyntaxNode;
     framework?: Framework;
+    /** The route's `exposeHeadRoute` option (Fastify). */
+    exposeHead?: SyntaxNode;
   }): void => {
     const methodLabel = spec.methods.length === 5 ? 'ALL' : spec.methods.map((m) => m.toUpperCase()).join(',');
     const parsed = parsePaths(spec.pathNode, `${methodLabel} route`, spec.at);
     if (!parsed) return;
-    // Catch-alls (`app.all('*')`, `router.get('(.*)')`, SPA fallbacks) are not API operations.
-    if (parsed.templates.every((t) => /^\/?(\{wildcard\d*\})?$/.test(t)) && (spec.methods.length > 1 || parsed.templates.every((t) => t.includes('{wildcard')))) return;
+    // Catch-alls (`app.all('*')`, `router.get('(.*)')`, SPA fallbacks) are not API operations,
+    // unless the route declares a schema (Fastify): a documented `/*` under a plugin prefix is one.
+    if (!spec.schemaNode && parsed.templates.every((t) => /^\/?(\{wildcard\d*\})?$/.test(t)) && (spec.methods.length > 1 || parsed.templates.every((t) => t.includes('{wildcard')))) return;
     const framework = spec.framework ?? spec.router.framework;
     const display = parsed.templates[0] ?? '/';
     const scopeName = `${methodLabel} ${display}`;
@@ -470,6 +482,8 @@ export function extractRouting(input: RoutingInput): RoutingOutput {
       ruleIds: [],
       ...(operationName ? {} : { anonymous: true }),
     };
+    // Fastify answers HEAD for a GET route by itself (unless told not to); whether that is an operation is decided across files.
+    if (framework !== 'express' && framework !== 'koa' && spec.methods.includes('get') && !spec.methods.includes('head') && evaluator.value(spec.exposeHead) !== false) route.implicitHead = true;
     const doc = leadingComment(statementOf(spec.at));
     if (doc?.summary) route.summary = doc.summary;
     if (doc?.description) route.description = doc.description;
@@ -497,7 +511,7 @@ export function extractRouting(input: RoutingInput): RoutingOutput {
     if (c.validated.query) route.params.push(...paramsOfSchema(c.validated.query, 'query'));
     if (inputs.queryWhole && !route.params.some((p) => p.in === 'query')) notes.push('the handler reads the query object as a whole; its parameters are not known');
 
-    const bodyless = spec.methods.every((m) => m === 'get');
+    const bodyless = spec.methods.every((m) => m === 'get' || m === 'head');
     const validatedRef = c.body ? refName(c.body.schema) : undefined;
     if (validatedRef !== undefined) route.requestSchema = validatedRef;
     if (!route.body && !bodyless) {
@@ -557,7 +571,7 @@ export function extractRouting(input: RoutingInput): RoutingOutput {
       const m = evaluator.value(opts.method);
       const methods = (Array.isArray(m) ? m : [m]).flatMap((x) => (typeof x === 'string' ? (HTTP[x.toLowerCase()] ?? []) : []));
       if (methods.length === 0) continue;
-      addRoute({ router, methods: [...new Set(methods)], pathNode: opts.url, ...(opts.handler ? { handler: opts.handler } : {}), middlewares: opts.hooks, ...(opts.schema ? { schemaNode: opts.schema } : {}), at: call, framework: 'fastify' });
+      addRoute({ router, methods: [...new Set(methods)], pathNode: opts.url, ...(opts.handler ? { handler: opts.handler } : {}), middlewares: opts.hooks, ...(opts.schema ? { schemaNode: opts.schema } : {}), ...(opts.exposeHeadRoute ? { exposeHead: opts.exposeHeadRoute } : {}), at: call, framework: 'fastify' });
     } else if (name === 'use') {
       useCall(call, parts.object, args);
     } else if (name === 'register' && args.length >= 3 && isPathish(args[0]) && unwrap(args[1])?.type === 'array') {
@@ -611,7 +625,7 @@ export function extractRouting(input: RoutingInput): RoutingOutput {
     // koa-router chains `router.get(…).post(…)`: each route's evidence is its own call.
     const fnNode = call.childForFieldName('function');
     const chained = unwrap(fnNode?.childForFieldName('object'))?.type === 'call_expression' ? (fnNode?.childForFieldName('property') ?? undefined) : undefined;
-    addRoute({ router, methods: HTTP[name]!, pathNode, handler, middlewares, ...(opts?.schema ? { schemaNode: opts.schema } : {}), at: call, ...(chained ? { chained } : {}), ...(opts ? { framework: 'fastify' as const } : {}) });
+    addRoute({ router, methods: HTTP[name]!, pathNode, handler, middlewares, ...(opts?.schema ? { schemaNode: opts.schema } : {}), ...(opts?.exposeHeadRoute ? { exposeHead: opts.exposeHeadRoute } : {}), at: call, ...(chained ? { chained } : {}), ...(opts ? { framework: 'fastify' as const } : {}) });
   }
 
   function useCall(call: SyntaxNode, obj: SyntaxNode | null, args: SyntaxNode[]): void {
@@ -688,10 +702,15 @@ export function extractRouting(input: RoutingInput): RoutingOutput {
       autoloads.push({ parent: parent.fact.id, dir, prefix, dirNamePrefix, line: lineOf(call) });
       return;
     }
+    const swagger = swaggerListsHeadRoutes(pluginNode, args[1], scope, evaluator);
+    if (swagger !== undefined) {
+      if (swagger) headRoutesDocumented = true;
+      return;
+    }
     const prefix = registerPrefix(args[1], evaluator) ?? '';
     const inner = unwrapPlugin(pluginNode, scope) ?? pluginNode;
     let target: SymbolRef | undefined;
-    const fn = handlers.localFunction(inner);
+    const fn = handlers.localFunction(inner) ?? wrappedPlugin(inner);
     if (fn) target = { name: paramRouter(fn, 0, true)!.fact.id };
     else {
       // register(import('./routes')) / register(require('./routes'))
@@ -704,6 +723,15 @@ export function extractRouting(input: RoutingInput): RoutingOutput {
     }
     if (!target) return;
     mounts.push({ parent: parent.fact.id, prefixes: [normalizeTemplate(prefix).template], target, evidence: evidenceOf(path, statementOf(call)) });
+  }
+
+  /** `const routes = fp(async (fastify) => {…})` then `register(routes)`: the wrapped plugin function. */
+  function wrappedPlugin(node: SyntaxNode): SyntaxNode | undefined {
+    const n = unwrap(node);
+    if (n?.type !== 'identifier') return undefined;
+    const b = scope.lookup(n.text, n);
+    const plugin = b?.kind === 'value' && b.value ? unwrapPlugin(b.value, scope) : undefined;
+    return plugin ? handlers.localFunction(plugin) : undefined;
   }
 
   function routeOptionsObject(node: SyntaxNode | undefined): Record<string, SyntaxNode> {
@@ -863,7 +891,11 @@ export function extractRouting(input: RoutingInput): RoutingOutput {
       if (source !== undefined) {
         const target = scope.resolve(source);
         if (!('module' in target)) continue;
-        if (!clause) starExports.push(target.module);
+        // `export * as routes from './routes'`: one name for the whole module (`routes.users` is its `users`).
+        const namespace = stmt.namedChildren.find((c) => c.type === 'namespace_export');
+        const nsName = namespace ? (propertyKey(namespace.namedChildren[0]) ?? namespace.namedChildren[0]?.text) : undefined;
+        if (nsName) reexports[nsName] = { module: target.module, name: '*' };
+        else if (!clause) starExports.push(target.module);
         for (const s of clause?.namedChildren.filter((c) => c.type === 'export_specifier') ?? []) {
           const nameNode = s.childForFieldName('name');
           const local = nameNode?.type === 'default' ? 'default' : (propertyKey(nameNode) ?? nameNode?.text);
@@ -926,6 +958,8 @@ export function extractRouting(input: RoutingInput): RoutingOutput {
     starExports,
     autoloads,
     ...(globalPrefix !== undefined ? { globalPrefix } : {}),
+    ...(headRoutesDocumented ? { headRoutesDocumented } : {}),
+    ...(headRoutesOff ? { headRoutesOff } : {}),
   };
 }
 

@@ -283,14 +283,14 @@ export function linkServiceFiles(files: readonly FileAnalysis[], options: LinkOp
     return { route: merged, rules, evidence: same ? [] : [h.evidence], ran: visited, shared };
   };
 
-  // Handlers that GET and DELETE operations run. An `input` key such shared code reads comes from
+  // Handlers that GET, HEAD and DELETE operations run. An `input` key such shared code reads comes from
   // the query string there; on the operations with a body that run it too, the same read is the
   // same option (Fractal's `include` read by a base controller's response builder), so it is a
   // query parameter there as well, not a property of the payload.
   const readOnQuery = new Set<HandlerFact>();
   for (const entry of entries) {
     for (const route of entry.facts.routes) {
-      if (!route.methods.some((m) => m === 'get' || m === 'delete')) continue;
+      if (!route.methods.some((m) => m === 'get' || m === 'head' || m === 'delete')) continue;
       for (const h of linkedOf(route, entry)?.ran ?? []) readOnQuery.add(h);
     }
   }
@@ -578,7 +578,7 @@ function buildOperation(
     if (p.in === 'input') {
       // Query string on methods without a body; on the others a body property, or, when the
       // route declares a body without that property, the query string.
-      if (method === 'get' || method === 'delete') p = { ...p, in: 'query' };
+      if (method === 'get' || method === 'head' || method === 'delete') p = { ...p, in: 'query' };
       else if (route.body) {
         if (declaredBody().has(p.name)) return;
         // An uploaded file never travels in the query string: it extends the declared body.
@@ -612,7 +612,7 @@ function buildOperation(
   let bodyProps: Set<string> | undefined;
   const declaredBody = (): Set<string> => (bodyProps ??= new Set(Object.keys(objectProperties(route.body!.schema, (name) => resolveType(name, entry)?.type.schema).properties)));
   const templateNames = new Set(templateParams(path));
-  const queryBody = route.body?.input && (method === 'get' || method === 'delete') ? route.body : undefined;
+  const queryBody = route.body?.input && (method === 'get' || method === 'head' || method === 'delete') ? route.body : undefined;
   // The route's own parameters first, then those its routers and mounts declare.
   for (const p of [...route.params, ...chain.params]) {
     if (p.fromType) {

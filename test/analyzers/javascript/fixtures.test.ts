@@ -18,6 +18,10 @@ const cases = [
   'koa-router',
   // register with prefix (require and dynamic import), route schemas (literal, module, TypeBox), route(), @fastify/autoload
   'fastify-plugins',
+  // plugins reached through `export * as` / `export { default as }` barrels, prefixes without a slash,
+  // fastify.head() and route({ method: ['GET', 'HEAD'] }), automatic HEAD routes with @fastify/swagger's
+  // exposeHeadRoutes (not for exposeHeadRoute: false), a `/*` route with a schema under a prefix
+  'fastify-barrels',
   // @Controller, verb decorators, param decorators, pipes, @HttpCode, setGlobalPrefix in main.ts
   'nest-controller',
 ];

@@ -155,3 +155,31 @@ test('Fastify in TypeScript: FastifyRequest<{ Body; Querystring; Headers }> give
   assert.deepEqual(op.parameters?.map((p) => `${p.in}:${p.name}:${p.required === true}`), ['query:dryRun:false', 'header:x-tenant:true']);
   assert.deepEqual(Object.keys(op.responses ?? {}), ['201']);
 });
+
+test('HEAD: app.head() in Express and router.head() in koa-router are operations; the HEAD every GET answers is not', async (t) => {
+  const ops = await operations(t, {
+    'app.js': "const express = require('express');\nconst app = express();\napp.get('/ping', (req, res) => res.send('ok'));\napp.head('/files/:id', (req, res) => res.status(200).end());\n",
+    'koa.js': "const Router = require('@koa/router');\nconst router = new Router({ prefix: '/k' });\nrouter.get('/items', (ctx) => { ctx.body = []; });\nrouter.head('/items/:id', (ctx) => { ctx.status = 200; });\nmodule.exports = router;\n",
+  });
+  assert.deepEqual(ops, ['GET /k/items', 'GET /ping', 'HEAD /files/{id}', 'HEAD /k/items/{id}']);
+});
+
+test('Fastify HEAD: automatic HEAD routes only where @fastify/swagger lists them, and not when the server turns them off', async (t) => {
+  const route = "  app.get('/items', async () => []);\n  app.head('/files/:id', async (req, reply) => { reply.send(); });\n";
+  const plain = await operations(t, { 'app.js': `const fastify = require('fastify');\nconst app = fastify();\n${route}` });
+  assert.deepEqual(plain, ['GET /items', 'HEAD /files/{id}']);
+  const swaggerDefault = await operations(t, { 'app.js': `const fastify = require('fastify');\nconst swagger = require('@fastify/swagger');\nconst app = fastify();\napp.register(swagger, { openapi: {} });\n${route}` });
+  assert.deepEqual(swaggerDefault, ['GET /items', 'HEAD /files/{id}']);
+  const off = await operations(t, { 'app.js': `const fastify = require('fastify');\nconst swagger = require('@fastify/swagger');\nconst app = fastify({ exposeHeadRoutes: false });\napp.register(swagger, { exposeHeadRoutes: true });\n${route}` });
+  assert.deepEqual(off, ['GET /items', 'HEAD /files/{id}']);
+  const listed = await operations(t, { 'app.js': `const fastify = require('fastify');\nconst swagger = require('@fastify/swagger');\nconst app = fastify();\napp.register(swagger, { exposeHeadRoutes: true });\n${route}` });
+  assert.deepEqual(listed, ['GET /items', 'HEAD /files/{id}', 'HEAD /items']);
+});
+
+test('regression: a plugin wrapped in fastify-plugin and held in a const declared after its register() call keeps its prefix', async (t) => {
+  const ops = await operations(t, {
+    'routes.ts': "import fp from 'fastify-plugin';\nimport { FastifyInstance } from 'fastify';\nexport default async function routes(fastify: FastifyInstance) {\n  fastify.register(async (f) => { f.register(inner); }, { prefix: '/sign' });\n}\nconst inner = fp(async (fastify: FastifyInstance) => {\n  fastify.post('/', async () => ({}));\n});\n",
+    'app.ts': "import fastify from 'fastify';\nimport routes from './routes';\nconst app = fastify();\napp.register(routes, { prefix: 'upload' });\n",
+  });
+  assert.deepEqual(ops, ['POST /upload/sign']);
+});
