@@ -40,7 +40,7 @@ export interface Extracted {
 
 /** Attributes of classes and methods that are neither routes nor candidates for application route attributes. */
 const KNOWN_CLASS_ATTRIBUTES = /^(Serializable|DataContract|Table|Index|JsonConverter|Keyless|Owned|ComVisible|Guid|SignalRHub|Hub)$/;
-const KNOWN_METHOD_ATTRIBUTES = /^(Required|FromBody|FromQuery|FromRoute|FromHeader|FromForm|FromServices|Fact|Theory|Test|TestMethod|HttpHead|HttpOptions)$/;
+const KNOWN_METHOD_ATTRIBUTES = /^(Required|FromBody|FromQuery|FromRoute|FromHeader|FromForm|FromServices|Fact|Theory|Test|TestMethod|HttpOptions)$/;
 
 const FRAMEWORK_BASES = new Set(['Controller', 'ControllerBase', 'ApiController', 'ODataController', 'AbpController', 'AbpControllerBase', 'MvcController']);
 const VERBS: Record<string, HttpMethod[]> = {
@@ -49,6 +49,8 @@ const VERBS: Record<string, HttpMethod[]> = {
   HttpPut: ['put'],
   HttpDelete: ['delete'],
   HttpPatch: ['patch'],
+  // A HEAD action the code declares itself (ASP.NET answers HEAD for GETs on its own; those are not listed).
+  HttpHead: ['head'],
 };
 /** Web API 2 actions without a verb attribute: the verb their name starts with, else POST. */
 const WEBAPI_NAME_VERB = /^(Get|Post|Put|Delete|Patch)/;
@@ -319,7 +321,7 @@ function selectorsOf(attrs: readonly Attribute[], lookup: (n: string) => string 
       const methods = a.positional
         .flatMap((p) => (p.type === 'array_creation_expression' || p.type === 'implicit_array_creation_expression' ? p.descendantsOfType('string_literal') : [p]))
         .map((p) => (literalString(p) ?? p.text.replace(/^.*\./, '')).toLowerCase())
-        .filter((v): v is HttpMethod => ['get', 'post', 'put', 'patch', 'delete'].includes(v));
+        .filter((v): v is HttpMethod => ['get', 'post', 'put', 'patch', 'delete', 'head'].includes(v));
       const template = literalString(a.named.get('Route'));
       if (template !== undefined) templated.push({ methods, template });
       else bareVerbs.push(...methods);

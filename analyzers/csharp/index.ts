@@ -106,7 +106,7 @@ function moduleNames(namespaces: string[], types: string[]): string[] {
 
 const frame = createServiceFrontend({
   language: 'csharp',
-  version: '1',
+  version: '2',
   frameworks: 'ASP.NET Core controllers, minimal APIs, or ASP.NET Web API 2 attribute routes',
   accepts: (path) => acceptsCsharp(path),
   grammarFor: () => 'c-sharp',

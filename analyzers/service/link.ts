@@ -775,7 +775,11 @@ function substituteTokens(text: string, tokens: Record<string, string>): string 
 
 function nameFor(route: RouteFact, method: string, several: boolean): string {
   const base = route.operationName ?? route.handler.split('.').pop() ?? route.handler;
-  return several ? `${base}_${method}` : base;
+  // A HEAD declared beside other methods is named after them (`getStatus_head`) and does not
+  // rename them: adding `[HttpHead]` to an action keeps its GET's operation id.
+  const others = route.methods.filter((m) => m !== 'head');
+  if (method === 'head') return others.length > 0 ? `${base}_head` : base;
+  return several && others.length > 1 ? `${base}_${method}` : base;
 }
 
 function sanitizeId(s: string): string {
