@@ -34,7 +34,7 @@ import { extractTypes } from './types.js';
 import { normalizeTemplate } from './handlers.js';
 
 /** Bump when the extraction changes: cached results of older versions are redone. */
-export const JAVA_ANALYZER_VERSION = 'java-2';
+export const JAVA_ANALYZER_VERSION = 'java-3';
 
 const TEST_SOURCES = /(^|\/)src\/(test|it|integrationTest|integration-test|testFixtures)\//;
 

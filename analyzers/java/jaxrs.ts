@@ -1,7 +1,7 @@
 /**
  * JAX-RS resources (javax.ws.rs and jakarta.ws.rs, Jersey, RESTEasy, Quarkus, CXF): `@Path` on
- * classes and methods, `@GET/@POST/@PUT/@DELETE/@PATCH` (`@HEAD` and `@OPTIONS` are left out:
- * OpenAPI readers expect them implicit), `@PathParam`, `@QueryParam`, `@HeaderParam`,
+ * classes and methods, `@GET/@POST/@PUT/@DELETE/@PATCH/@HEAD` (a declared `@HEAD` method is an
+ * operation of its own; `@OPTIONS` is left out: the output has no OPTIONS), `@PathParam`, `@QueryParam`, `@HeaderParam`,
  * `@CookieParam`, `@FormParam` (a form body), multipart parts, `@BeanParam` (expanded by the Java
  * link step from the bean's annotated fields), `@DefaultValue`, the unannotated entity
  * parameter as the body, `@Consumes/@Produces`, sub-resource locators (a `@Path` method without
@@ -20,7 +20,7 @@ import { paramRule } from './spring.js';
 import { annotationsOf, evalString, findAnnotation, modifierWords, qualifiedRef, type Annotation, type ClassInfo } from './syntax.js';
 import { parseType, schemaOf } from './types.js';
 
-const VERBS: Record<string, HttpMethod | null> = { GET: 'get', POST: 'post', PUT: 'put', DELETE: 'delete', PATCH: 'patch', HEAD: null, OPTIONS: null };
+const VERBS: Record<string, HttpMethod | null> = { GET: 'get', POST: 'post', PUT: 'put', DELETE: 'delete', PATCH: 'patch', HEAD: 'head', OPTIONS: null };
 const PARAMS: Record<string, ParamFact['in']> = {
   PathParam: 'path', QueryParam: 'query', HeaderParam: 'header', CookieParam: 'cookie', FormParam: 'form',
   RestPath: 'path', RestQuery: 'query', RestHeader: 'header', RestCookie: 'cookie', RestForm: 'form', FormDataParam: 'form',

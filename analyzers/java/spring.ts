@@ -56,7 +56,8 @@ function readMapping(a: Annotation, cls: ClassInfo, ctx: ExtractContext): Mappin
   else {
     for (const e of elementsOf(a.args.get('method'))) {
       const m = (enumName(e) ?? evalString(e, cls, ctx.file))?.toLowerCase();
-      if (m === 'get' || m === 'post' || m === 'put' || m === 'delete' || m === 'patch') methods.push(m);
+      // `RequestMethod.HEAD` is listed only where the code names it (Spring answers HEAD for GETs on its own).
+      if (m === 'get' || m === 'post' || m === 'put' || m === 'delete' || m === 'patch' || m === 'head') methods.push(m);
     }
     if (!a.args.has('method')) anyMethod = true;
   }

@@ -1,11 +1,12 @@
 /** The Java frontend's edges: files without routes, broken syntax, deployment configuration, the CLI path. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { parse } from 'yaml';
+import { analyze } from '../../../analyzers/analyze.js';
 import { frontends } from '../../../analyzers/frontends.js';
 import { configFor, parseProperties, parseWebXml, readJavaConfig } from '../../../analyzers/java/config.js';
 import { javaFrontend } from '../../../analyzers/java/index.js';
@@ -119,4 +120,20 @@ test('a Spring controller implementing an interface the sources lack (generated 
   const diagnostics = result.files.flatMap((f) => f.diagnostics);
   assert.equal(result.files.flatMap((f) => f.operations).length, 0);
   assert.ok(diagnostics.some((d) => d.severity === 'warning' && d.line === 3 && /implements PetsApi, not found in the analyzed sources/.test(d.message)), JSON.stringify(diagnostics));
+});
+
+test('HEAD operations only where the code declares them: JAX-RS @HEAD, Spring RequestMethod.HEAD', async (t) => {
+  const dir = tempDir(t);
+  mkdirSync(join(dir, 'src'), { recursive: true });
+  writeFileSync(
+    join(dir, 'src', 'Ping.java'),
+    `package acme;\n\nimport javax.ws.rs.*;\n\n@Path("/ping")\npublic class Ping {\n  @GET\n  public String get() { return "pong"; }\n\n  @HEAD\n  public void head() { }\n}\n`,
+  );
+  writeFileSync(
+    join(dir, 'src', 'Files.java'),
+    `package acme;\n\nimport org.springframework.web.bind.annotation.*;\n\n@RestController\npublic class Files {\n  @RequestMapping(value = "/files/{id}", method = {RequestMethod.GET, RequestMethod.HEAD})\n  public String file(@PathVariable String id) { return id; }\n\n  @GetMapping("/docs")\n  public String docs() { return ""; }\n}\n`,
+  );
+  const result = await analyze({ paths: [dir], frontends: [javaFrontend] });
+  const ops = result.files.flatMap((f) => f.operations.map((o) => `${o.method.toUpperCase()} ${o.path} ${o.operationId}`)).sort();
+  assert.deepEqual(ops, ['GET /docs docs', 'GET /files/{id} file', 'GET /ping get', 'HEAD /files/{id} file_head', 'HEAD /ping head']);
 });
