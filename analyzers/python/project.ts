@@ -193,22 +193,7 @@ function paramNames(lines: readonly string[], i: number): string[] {
   if (open < 0) return [];
   let header = line.slice(open + 1);
   for (let j = i; depthOf(header) > -1 && j + 1 < lines.length && j - i < 40; ) header += ` ${lines[++j]!.trim()}`;
-  const out: string[] = [];
-  let depth = 0;
-  let current = '';
-  for (const c of header) {
-    if (c === '(' || c === '[' || c === '{') depth++;
-    if (c === ')' || c === ']' || c === '}') {
-      if (depth === 0) break;
-      depth--;
-    }
-    if (c === ',' && depth === 0) {
-      out.push(current);
-      current = '';
-    } else current += c;
-  }
-  out.push(current);
-  return out.map((p) => /^\s*([A-Za-z_]\w*)/.exec(p)?.[1]).filter((p): p is string => p !== undefined && p !== 'self');
+  return splitTopLevel(header).map((p) => /^\s*([A-Za-z_]\w*)/.exec(p)?.[1]).filter((p): p is string => p !== undefined && p !== 'self');
 }
 
 interface OpenClass {
@@ -337,13 +322,17 @@ function depthOf(s: string): number {
 }
 
 /** `A, b.B, Generic[T], metaclass=M):` → `['A', 'b.B', 'Generic']`. */
-function splitBases(header: string): string[] {
+/**
+ * The comma-separated items of `text` up to the bracket that closes the list it opens in, commas
+ * inside (), [] and {} left alone: a signature's parameters, a class's bases.
+ */
+function splitTopLevel(text: string): string[] {
   const out: string[] = [];
   let depth = 0;
   let current = '';
-  for (const c of header) {
-    if (c === '(' || c === '[') depth++;
-    if (c === ')' || c === ']') {
+  for (const c of text) {
+    if (c === '(' || c === '[' || c === '{') depth++;
+    if (c === ')' || c === ']' || c === '}') {
       if (depth === 0) break;
       depth--;
     }
@@ -353,7 +342,11 @@ function splitBases(header: string): string[] {
     } else current += c;
   }
   out.push(current);
-  return out
+  return out;
+}
+
+function splitBases(header: string): string[] {
+  return splitTopLevel(header)
     .map((b) => b.trim().replace(/\[.*$/, ''))
     .filter((b) => /^[A-Za-z_][\w.]*$/.test(b));
 }
