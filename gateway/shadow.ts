@@ -5,7 +5,7 @@
  * wait, so a slow or dead upstream costs bounded memory. Anything that cannot be compared
  * resolves to a `not_compared` reason instead of throwing: the client never waits for it.
  */
-import { Agent, errors as undiciErrors, request } from 'undici';
+import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { CapturedResponse } from './compare.js';
 import type { NotComparedReason } from './confidence.js';
 
@@ -58,6 +58,17 @@ export function forwardHeaders(headers: Record<string, string | string[] | undef
   return extra ? Object.assign(out, extra) : out;
 }
 
+type DispatchHandler = Dispatcher.DispatchHandler;
+type DispatchController = Dispatcher.DispatchController;
+
+/** Why the gateway ended a call it no longer wants (the upstream sees the connection reset). */
+class ShadowCallEnded extends Error {
+  constructor(why: string) {
+    super(`shadow call ended by the gateway: ${why}`);
+    this.name = 'ShadowCallEnded';
+  }
+}
+
 interface Job {
   req: ShadowRequest;
   enqueuedAt: number;
@@ -97,44 +108,68 @@ export function createShadower(options: ShadowerOptions): Shadower {
     }
   };
 
-  async function execute(req: ShadowRequest, budgetMs: number, startedAt: number): Promise<ShadowResult> {
-    const signal = AbortSignal.timeout(budgetMs);
-    try {
-      const res = await request(req.origin + req.path, {
-        method: req.method as 'GET',
-        headers: forwardHeaders(req.headers),
-        body: req.body && req.body.length ? req.body : null,
-        dispatcher,
-        signal,
-      });
-      const headers = res.headers as Record<string, string | string[] | undefined>;
-      const declared = Number(headers['content-length'] ?? NaN);
-      if (isStreamedContentType(headers['content-type'])) {
-        discard(res.body);
-        return { ok: false, reason: 'streamed', detail: `content-type ${String(headers['content-type'])}`, ms: Date.now() - startedAt, status: res.statusCode };
-      }
-      if (declared > maxBodyBytes) {
-        discard(res.body);
-        return { ok: false, reason: 'too_large', detail: `content-length ${declared} > ${maxBodyBytes}`, ms: Date.now() - startedAt, status: res.statusCode };
-      }
-      const chunks: Buffer[] = [];
+  /**
+   * One call through undici's dispatch API: the body is collected straight from the parser's
+   * chunks, with no Readable, async iterator or AbortSignal per call (together about a quarter of
+   * a shadow call's CPU with `request()`); the budget, queue wait included, is one timer.
+   */
+  function execute(req: ShadowRequest, budgetMs: number, startedAt: number): Promise<ShadowResult> {
+    return new Promise<ShadowResult>((resolve) => {
+      let controller: DispatchController | undefined;
+      let settled = false;
+      let status = 0;
+      let headers: Record<string, string | string[] | undefined> = {};
+      let chunks: Buffer[] = [];
       let size = 0;
-      for await (const chunk of res.body) {
-        size += (chunk as Buffer).length;
-        if (size > maxBodyBytes) {
-          discard(res.body);
-          return { ok: false, reason: 'too_large', detail: `body over ${maxBodyBytes} bytes`, ms: Date.now() - startedAt, status: res.statusCode };
-        }
-        chunks.push(chunk as Buffer);
+      const ms = () => Date.now() - startedAt;
+      const settle = (r: ShadowResult, abort?: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        chunks = [];
+        if (abort) controller?.abort(abort);
+        resolve(r);
+      };
+      const timer = setTimeout(() => settle({ ok: false, reason: 'timeout', detail: `no answer within ${timeoutMs} ms`, ms: ms() }, new ShadowCallEnded('timeout')), budgetMs);
+      const handler: DispatchHandler = {
+        onRequestStart(c) {
+          controller = c;
+          if (settled) c.abort(new ShadowCallEnded('settled'));
+        },
+        onResponseStart(c, statusCode, hdrs) {
+          if (statusCode < 200) return; // 1xx: the final answer follows
+          status = statusCode;
+          headers = hdrs as Record<string, string | string[] | undefined>;
+          if (isStreamedContentType(headers['content-type'])) {
+            settle({ ok: false, reason: 'streamed', detail: `content-type ${String(headers['content-type'])}`, ms: ms(), status }, new ShadowCallEnded('streamed'));
+            return;
+          }
+          const declared = Number(headers['content-length'] ?? NaN);
+          if (declared > maxBodyBytes) settle({ ok: false, reason: 'too_large', detail: `content-length ${declared} > ${maxBodyBytes}`, ms: ms(), status }, new ShadowCallEnded('too large'));
+        },
+        onResponseData(c, chunk) {
+          if (settled) return;
+          size += chunk.length;
+          if (size > maxBodyBytes) settle({ ok: false, reason: 'too_large', detail: `body over ${maxBodyBytes} bytes`, ms: ms(), status }, new ShadowCallEnded('too large'));
+          else chunks.push(chunk);
+        },
+        onResponseEnd() {
+          settle({ ok: true, response: { status, headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size) }, ms: ms() });
+        },
+        onResponseError(c, err) {
+          if (settled) return;
+          if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) settle({ ok: false, reason: 'timeout', detail: `no answer within ${timeoutMs} ms`, ms: ms() });
+          else settle({ ok: false, reason: 'error', detail: describeUpstreamError(err), ms: ms() });
+        },
+      };
+      try {
+        // The origin may carry a base path (`http://modern:8080/v2`): the path is appended to it.
+        const url = new URL(req.origin + req.path);
+        dispatcher.dispatch({ origin: url.origin, path: url.pathname + url.search, method: req.method, headers: forwardHeaders(req.headers), body: req.body && req.body.length ? req.body : null }, handler);
+      } catch (err) {
+        settle({ ok: false, reason: 'error', detail: describeUpstreamError(err), ms: ms() });
       }
-      return { ok: true, response: { status: res.statusCode, headers, body: Buffer.concat(chunks, size) }, ms: Date.now() - startedAt };
-    } catch (err) {
-      const ms = Date.now() - startedAt;
-      if (signal.aborted || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) {
-        return { ok: false, reason: 'timeout', detail: `no answer within ${timeoutMs} ms`, ms };
-      }
-      return { ok: false, reason: 'error', detail: describeUpstreamError(err), ms };
-    }
+    });
   }
 
   return {
