@@ -1,12 +1,15 @@
 /**
  * Throughput, latency and memory of the Ficus gateway against a plain reverse proxy measured in
  * the same run on the same machine. Scenarios: (1) direct to legacy, (2) fastify +
- * @fastify/http-proxy in front of legacy (the baseline for every ratio), (3) Ficus with one route
- * `GET /accounts/:id` in legacy mode, (4) the same route in shadow mode comparing every request
- * against a modern upstream as fast as legacy with an equal, key-reordered ~1 KB JSON body, (5) the
- * same with `gateway.shadow.worker: true` (calls and comparison on a worker thread); then (6)
- * shadow mode under load with modern 10× slower than legacy, sampling the gateway's memory, with
- * the worker off and on.
+ * @fastify/http-proxy in front of legacy (the baseline for every ratio), (3) the same plain proxy
+ * also sending every request to modern and dropping the answer (no capture, no comparison: the
+ * floor of any shadowing proxy on this stack), (4) Ficus with one route `GET /accounts/:id` in
+ * legacy mode, (5) the same route in shadow mode comparing every request against a modern upstream
+ * as fast as legacy with an equal, key-reordered ~1 KB JSON body, (6) the same with
+ * `gateway.shadow.worker: true` (calls and comparison on a worker thread); then (7) every proxy
+ * at one fixed request rate below all their capacities (open loop), for the latency each adds
+ * when nothing queues; then (8) shadow mode under load with modern 10× slower than legacy,
+ * sampling the gateway's memory, with the worker off and on.
  *
  * CPU per request is read from /proc for the whole proxy process and for its main thread alone
  * (with the worker, the process total includes the worker thread's work), and the main thread's
@@ -26,7 +29,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg as loadavgOs, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
+import { Pool } from 'undici';
 import type { EluReply, MemoryReply, ProxyConfig, ProxyKind, ProxyUrls } from './proxy-under-test.js';
 import type { RouteView } from '../../gateway/route-controller.js';
 import type { UpstreamsConfig, UpstreamsUrls } from './upstreams.js';
@@ -52,7 +57,15 @@ export interface GatewayBenchOptions {
   scenarios?: readonly Scenario[];
   /** Skip the slow-modern memory runs. */
   skipMemory?: boolean;
-  /** When set, the shadow-mode proxy children run with `--cpu-prof` writing into `<dir>/<scenario>/` (with the worker, one profile per thread). */
+  /**
+   * Client latency at a fixed request rate (open loop), per proxy scenario, after the throughput
+   * rounds: the rate is `fraction` of the slowest proxy's median throughput, so that no scenario
+   * is saturated and the latency shows what the proxy adds to each request, not queueing.
+   */
+  paced: { fraction: number; durationSec: number; warmupSec: number };
+  /** Skip the fixed-rate latency runs. */
+  skipPaced?: boolean;
+  /** When set, the proxy children run with `--cpu-prof` writing into `<dir>/<scenario>/` (with the worker, one profile per thread). */
   cpuProfDir?: string;
 }
 
@@ -61,6 +74,7 @@ export const defaultGatewayBenchOptions: Readonly<GatewayBenchOptions> = Object.
   warmupSec: 2,
   durationSec: 8,
   connections: 10,
+  paced: Object.freeze({ fraction: 0.5, durationSec: 8, warmupSec: 1 }),
   memory: Object.freeze({ durationSec: 20, warmupSec: 3, legacyDelayMs: 2, modernDelayMs: 20, shadowConcurrency: 16, maxHeapGrowth: 0.2 }),
 });
 
@@ -68,10 +82,11 @@ export const defaultGatewayBenchOptions: Readonly<GatewayBenchOptions> = Object.
 export const targets = Object.freeze({ legacyThroughput: 0.95, shadowThroughput: 0.8, shadowP99ExtraMs: 2 });
 
 export type Scenario = 'direct' | ProxyKind;
-const SCENARIOS: readonly Scenario[] = ['direct', 'plain', 'ficus-legacy', 'ficus-shadow', 'ficus-shadow-worker'];
+const SCENARIOS: readonly Scenario[] = ['direct', 'plain', 'plain-copy', 'ficus-legacy', 'ficus-shadow', 'ficus-shadow-worker'];
 const LABEL: Record<Scenario, string> = {
   direct: 'direct to legacy',
   plain: 'plain @fastify/http-proxy',
+  'plain-copy': 'plain + copy to modern',
   'ficus-legacy': 'ficus, mode legacy',
   'ficus-shadow': 'ficus, mode shadow (100%)',
   'ficus-shadow-worker': 'ficus, shadow, worker on',
@@ -156,6 +171,8 @@ export interface GatewayBenchReport {
   shadowRoutes: Partial<Record<(typeof SHADOW_KINDS)[number], RouteSummary>>;
   /** Slow-modern memory runs, worker off (`ficus-shadow`) and on (`ficus-shadow-worker`). */
   memory: Partial<Record<(typeof SHADOW_KINDS)[number], MemoryRun>>;
+  /** Client latency per scenario at one fixed request rate (below every scenario's capacity). */
+  paced: Partial<Record<Scenario, PacedResult>>;
   checks: { name: string; target: string; measured: string; pass: boolean }[];
 }
 
@@ -298,6 +315,68 @@ function load(url: string, durationSec: number, connections: number): Promise<Lo
   });
 }
 
+export interface PacedResult {
+  rate: number;
+  p50: number;
+  p99: number;
+  max: number;
+  responses: number;
+  errors: number;
+  non2xx: number;
+}
+
+/**
+ * Open-loop load at a fixed rate: request i is due at t0 + i / rate whatever happened to earlier
+ * ones (autocannon's own rate limit sends each second's quota in a burst). Latency counts from
+ * when a request was due, so a client that falls behind shows it (no coordinated omission); the
+ * timer fires every millisecond or so, which adds the same sub-millisecond jitter to every
+ * scenario.
+ */
+async function pacedLoad(origin: string, path: string, rate: number, durationSec: number): Promise<PacedResult> {
+  const pool = new Pool(origin, { connections: 128, pipelining: 1, keepAliveTimeout: 30_000 });
+  const latencies: number[] = [];
+  let errors = 0;
+  let non2xx = 0;
+  const total = Math.max(1, Math.round(rate * durationSec));
+  const interval = 1000 / rate;
+  try {
+    await new Promise<void>((resolve) => {
+      const t0 = performance.now() + 5;
+      let sent = 0;
+      let done = 0;
+      const finish = () => {
+        if (++done === total) resolve();
+      };
+      const fire = (i: number) => {
+        const due = t0 + i * interval;
+        pool.request({ path, method: 'GET' }).then(
+          async (res) => {
+            await res.body.dump();
+            if (res.statusCode >= 200 && res.statusCode < 300) latencies.push(performance.now() - due);
+            else non2xx++;
+            finish();
+          },
+          () => {
+            errors++;
+            finish();
+          },
+        );
+      };
+      const tick = () => {
+        const now = performance.now();
+        while (sent < total && t0 + sent * interval <= now) fire(sent++);
+        if (sent < total) setTimeout(tick, Math.max(0, Math.min(1, t0 + sent * interval - performance.now())));
+      };
+      setTimeout(tick, 5);
+    });
+  } finally {
+    await pool.close();
+  }
+  const sorted = Float64Array.from(latencies).sort();
+  const q = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]! : NaN);
+  return { rate, p50: q(0.5), p99: q(0.99), max: sorted.length ? sorted[sorted.length - 1]! : NaN, responses: sorted.length, errors, non2xx };
+}
+
 /** Fraction of all cores busy over `ms` (Linux /proc/stat), or undefined where unreadable. */
 async function machineBusy(ms: number): Promise<number | undefined> {
   const read = () => {
@@ -435,6 +514,7 @@ export async function runGatewayBench(opts: GatewayBenchOptions = defaultGateway
   const runs = Object.fromEntries(SCENARIOS.map((s) => [s, [] as LoadResult[]])) as Record<Scenario, LoadResult[]>;
   const shadowRoutes: Partial<Record<(typeof SHADOW_KINDS)[number], RouteSummary>> = {};
   const memory: GatewayBenchReport['memory'] = {};
+  const paced: GatewayBenchReport['paced'] = {};
   try {
     // -------- throughput and latency, interleaved rounds ---------------------------------------
     const fast: UpstreamsConfig = { legacyDelayMs: 0, modernDelayMs: 0 };
@@ -447,7 +527,7 @@ export async function runGatewayBench(opts: GatewayBenchOptions = defaultGateway
           let base = upstreams.info.legacy;
           if (scenario !== 'direct') {
             const config: ProxyConfig = { kind: scenario, legacy: upstreams.info.legacy, modern: upstreams.info.modern, storePath: join(dir, `${scenario}-${round}.db`) };
-            const profiled = (scenario === 'ficus-shadow' || scenario === 'ficus-shadow-worker') && opts.cpuProfDir;
+            const profiled = opts.cpuProfDir !== undefined;
             const execArgv = [...PROXY_NODE_FLAGS, ...(profiled ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}/${scenario}`] : [])];
             proxy = await spawnChild<ProxyUrls>('./proxy-under-test.js', config, execArgv);
             base = proxy.info.proxy;
@@ -484,6 +564,27 @@ export async function runGatewayBench(opts: GatewayBenchOptions = defaultGateway
           log(`  round ${round + 1} ${pad(LABEL[scenario], 27)} ${lpad(r.rps.toFixed(0), 6)} req/s  p50 ${f2(r.p50)} ms  p99 ${f2(r.p99)} ms  errors ${r.errors} non-2xx ${r.non2xx}${cpu}${extra}`);
         } finally {
           if (proxy) await stopChild(proxy.child);
+        }
+      }
+    }
+
+    // -------- client latency at a fixed rate, no scenario saturated -----------------------------
+    if (!opts.skipPaced) {
+      const proxiedRan = scenarios.filter((sc) => sc !== 'direct');
+      const slowest = Math.min(...proxiedRan.map((sc) => median(runs[sc]).rps));
+      const rate = Math.max(50, Math.round((slowest * opts.paced.fraction) / 50) * 50);
+      log('');
+      log(`latency at a fixed rate: ${rate} req/s (${Math.round(opts.paced.fraction * 100)} % of the slowest proxy's throughput above), open loop, ${opts.paced.warmupSec} s warm-up + ${opts.paced.durationSec} s per scenario`);
+      for (const scenario of proxiedRan) {
+        const config: ProxyConfig = { kind: scenario as ProxyKind, legacy: upstreams.info.legacy, modern: upstreams.info.modern, storePath: join(dir, `${scenario}-paced.db`) };
+        const proxy = await spawnChild<ProxyUrls>('./proxy-under-test.js', config, PROXY_NODE_FLAGS);
+        try {
+          await pacedLoad(proxy.info.proxy, PATH, rate, opts.paced.warmupSec);
+          const r = await pacedLoad(proxy.info.proxy, PATH, rate, opts.paced.durationSec);
+          paced[scenario] = r;
+          log(`  ${pad(LABEL[scenario], 27)} p50 ${f2(r.p50)} ms  p99 ${f2(r.p99)} ms  max ${f2(r.max)} ms  answered ${r.responses}  errors ${r.errors} non-2xx ${r.non2xx}`);
+        } finally {
+          await stopChild(proxy.child);
         }
       }
     }
@@ -560,6 +661,12 @@ export async function runGatewayBench(opts: GatewayBenchOptions = defaultGateway
     const p99Extra = med[kind].p99 - plain.p99;
     checks.push({ name: `ficus ${which} throughput vs plain proxy`, target: `>= ${targets.shadowThroughput}x`, measured: `${f2(shadowRatio)}x`, pass: shadowRatio >= targets.shadowThroughput });
     checks.push({ name: `ficus ${which} client p99 vs plain p99`, target: `<= +${targets.shadowP99ExtraMs} ms`, measured: `${p99Extra >= 0 ? '+' : ''}${f2(p99Extra)} ms`, pass: p99Extra <= targets.shadowP99ExtraMs });
+    const pk = paced[kind];
+    const pp = paced.plain;
+    if (pk && pp) {
+      const extra = pk.p99 - pp.p99;
+      checks.push({ name: `ficus ${which} p99 vs plain at ${pk.rate} req/s`, target: `<= +${targets.shadowP99ExtraMs} ms`, measured: `${extra >= 0 ? '+' : ''}${f2(extra)} ms`, pass: extra <= targets.shadowP99ExtraMs });
+    }
   }
   for (const kind of SHADOW_KINDS) {
     const run = memory[kind];
@@ -573,29 +680,34 @@ export async function runGatewayBench(opts: GatewayBenchOptions = defaultGateway
       pass: g <= opts.memory.maxHeapGrowth,
     });
   }
+  if (scenarios.includes('plain-copy')) {
+    // Not a target: how far shadow mode is from the least a shadowing proxy on this stack costs.
+    for (const kind of SHADOW_KINDS.filter((k) => scenarios.includes(k))) log(`  ${LABEL[kind]} throughput ÷ plain + copy to modern: ${f2(med[kind].rps / med['plain-copy'].rps)}x`);
+  }
   const errors = scenarios.reduce((a, s) => a + med[s].errors + med[s].non2xx, 0);
   if (errors > 0) log(`  WARNING: ${errors} errors or non-2xx answers; throughput figures include failed requests' absence`);
   log('');
   log('gateway.bench checks (targets, reported, not enforced by the exit code)');
   for (const c of checks) log(`  ${c.pass ? 'PASS' : 'FAIL'}  ${pad(c.name, 52)} target ${pad(c.target, 10)} measured ${c.measured}`);
   log(`gateway.bench took ${((Date.now() - started) / 1000).toFixed(0)} s; load average after ${loadavg()} (this bench's own processes count towards it)`);
-  return { runs, median: med, shadowRoutes, memory, checks };
+  return { runs, median: med, shadowRoutes, memory, paced, checks };
 }
 
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 if (isMain) {
   const quick = process.argv.includes('--quick');
   const opts: GatewayBenchOptions = quick
-    ? { ...defaultGatewayBenchOptions, rounds: 1, warmupSec: 1, durationSec: 3, memory: { ...defaultGatewayBenchOptions.memory, durationSec: 8 } }
+    ? { ...defaultGatewayBenchOptions, rounds: 1, warmupSec: 1, durationSec: 3, paced: { ...defaultGatewayBenchOptions.paced, durationSec: 4 }, memory: { ...defaultGatewayBenchOptions.memory, durationSec: 8 } }
     : { ...defaultGatewayBenchOptions };
   if (process.env.FICUS_BENCH_CPU_PROF) opts.cpuProfDir = process.env.FICUS_BENCH_CPU_PROF;
-  // --scenarios=ficus-legacy,ficus-shadow-worker (plain always runs), --rounds=N, --skip-memory: for focused measurements.
+  // --scenarios=ficus-legacy,ficus-shadow-worker (plain always runs), --rounds=N, --skip-memory, --skip-paced: for focused measurements.
   const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   const only = flag('scenarios');
   if (only) opts.scenarios = only.split(',') as Scenario[];
   const rounds = Number(flag('rounds'));
   if (rounds > 0) opts.rounds = rounds;
   if (process.argv.includes('--skip-memory')) opts.skipMemory = true;
+  if (process.argv.includes('--skip-paced')) opts.skipPaced = true;
   const onSignal = () => {
     void cleanUp().finally(() => process.exit(130));
   };

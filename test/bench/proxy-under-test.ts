@@ -3,7 +3,10 @@
  * memory are its own. `plain` is fastify + @fastify/http-proxy with default options and the
  * logger off (the baseline every ratio is against); `ficus-legacy` and `ficus-shadow` are the
  * Ficus gateway built from YAML through the same path as the CLI (`parseConfig` →
- * `gatewayOptions` → `createGateway`), with one route `GET /accounts/:id`.
+ * `gatewayOptions` → `createGateway`), with one route `GET /accounts/:id`. `plain-copy` is the
+ * plain proxy that also sends each request to modern and reads the answer to its end, without
+ * capturing or comparing anything: the floor of any shadowing proxy built on the same stack, which
+ * shows how much of shadow mode's cost is the second upstream call itself.
  *
  * Usage: `node proxy-under-test.js '<ProxyConfig JSON>'`. Prints one JSON line
  * `{"proxy":url,"admin"?:url}` on stdout. Answers the IPC message `{type:"memory", gc?:true}`
@@ -20,12 +23,13 @@ import type { AddressInfo } from 'node:net';
 import { performance, type EventLoopUtilization } from 'node:perf_hooks';
 import proxyPlugin from '@fastify/http-proxy';
 import Fastify from 'fastify';
+import { Agent, request } from 'undici';
 import { assertNoIssues, parseConfig } from '../../core/config.js';
 import { createLogger } from '../../core/logger.js';
 import { gatewayOptions, type GatewayConfig } from '../../gateway/options.js';
 import { createGateway } from '../../gateway/server.js';
 
-export type ProxyKind = 'plain' | 'ficus-legacy' | 'ficus-shadow' | 'ficus-shadow-worker';
+export type ProxyKind = 'plain' | 'plain-copy' | 'ficus-legacy' | 'ficus-shadow' | 'ficus-shadow-worker';
 
 export interface ProxyConfig {
   kind: ProxyKind;
@@ -68,9 +72,30 @@ function ficusYaml(config: ProxyConfig, mode: 'legacy' | 'shadow', worker: boole
   ].join('');
 }
 
-async function startPlain(config: ProxyConfig): Promise<{ urls: ProxyUrls; close: () => Promise<void> }> {
+async function startPlain(config: ProxyConfig, copyToModern = false): Promise<{ urls: ProxyUrls; close: () => Promise<void> }> {
   const app = Fastify({ logger: false });
-  await app.register(proxyPlugin, { upstream: config.legacy });
+  if (!copyToModern) await app.register(proxyPlugin, { upstream: config.legacy });
+  else {
+    // The least any shadowing proxy on this stack must add: one more upstream call per request,
+    // its answer read to the end and dropped. No capture, no comparison, no bookkeeping.
+    const modern = new Agent({ connections: 256, keepAliveTimeout: 30_000 });
+    const copy = (url: string) => {
+      request(config.modern + url, { dispatcher: modern }).then(
+        (res) => res.body.dump(),
+        () => {},
+      );
+    };
+    await app.register(proxyPlugin, {
+      upstream: config.legacy,
+      replyOptions: {
+        onResponse: (req, reply, res) => {
+          copy(req.url);
+          void reply.send((res as unknown as { stream: unknown }).stream);
+        },
+      },
+    });
+    app.addHook('onClose', () => modern.close());
+  }
   await app.listen({ host: '127.0.0.1', port: 0 });
   const a = app.server.address() as AddressInfo;
   return { urls: { proxy: `http://127.0.0.1:${a.port}` }, close: () => app.close() };
@@ -89,8 +114,8 @@ async function startFicus(config: ProxyConfig, mode: 'legacy' | 'shadow', worker
 async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? '{}') as ProxyConfig;
   const started =
-    config.kind === 'plain'
-      ? await startPlain(config)
+    config.kind === 'plain' || config.kind === 'plain-copy'
+      ? await startPlain(config, config.kind === 'plain-copy')
       : config.kind === 'ficus-legacy'
         ? await startFicus(config, 'legacy')
         : await startFicus(config, 'shadow', config.kind === 'ficus-shadow-worker');
