@@ -122,6 +122,7 @@ export function createShadower(options: ShadowerOptions): Shadower {
       let chunks: Buffer[] = [];
       let size = 0;
       const ms = () => Date.now() - startedAt;
+      const timedOut = (): ShadowResult => ({ ok: false, reason: 'timeout', detail: `no answer within ${timeoutMs} ms`, ms: ms() });
       const settle = (r: ShadowResult, abort?: Error) => {
         if (settled) return;
         settled = true;
@@ -130,7 +131,7 @@ export function createShadower(options: ShadowerOptions): Shadower {
         if (abort) controller?.abort(abort);
         resolve(r);
       };
-      const timer = setTimeout(() => settle({ ok: false, reason: 'timeout', detail: `no answer within ${timeoutMs} ms`, ms: ms() }, new ShadowCallEnded('timeout')), budgetMs);
+      const timer = setTimeout(() => settle(timedOut(), new ShadowCallEnded('timeout')), budgetMs);
       const handler: DispatchHandler = {
         onRequestStart(c) {
           controller = c;
@@ -158,7 +159,7 @@ export function createShadower(options: ShadowerOptions): Shadower {
         },
         onResponseError(c, err) {
           if (settled) return;
-          if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) settle({ ok: false, reason: 'timeout', detail: `no answer within ${timeoutMs} ms`, ms: ms() });
+          if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError) settle(timedOut());
           else settle({ ok: false, reason: 'error', detail: describeUpstreamError(err), ms: ms() });
         },
       };

@@ -4,8 +4,8 @@
  * logger off (the baseline every ratio is against); `ficus-legacy` and `ficus-shadow` are the
  * Ficus gateway built from YAML through the same path as the CLI (`parseConfig` →
  * `gatewayOptions` → `createGateway`), with one route `GET /accounts/:id`. `plain-copy` is the
- * plain proxy that also sends each request to modern and reads the answer to its end, without
- * capturing or comparing anything: the floor of any shadowing proxy built on the same stack, which
+ * plain proxy that also sends each request to modern (undici's dispatch API, the answer read and
+ * dropped), without capturing or comparing anything: the floor of any shadowing proxy built on the same stack, which
  * shows how much of shadow mode's cost is the second upstream call itself.
  *
  * Usage: `node proxy-under-test.js '<ProxyConfig JSON>'`. Prints one JSON line
@@ -76,9 +76,8 @@ async function startPlain(config: ProxyConfig, copyToModern = false): Promise<{ 
   const app = Fastify({ logger: false });
   if (!copyToModern) await app.register(proxyPlugin, { upstream: config.legacy });
   else {
-    // The least any shadowing proxy on this stack must add: one more upstream call per request,
-    // its answer read to the end and dropped. No capture, no comparison, no bookkeeping.
-    // undici's dispatch API with a handler that drops everything: the cheapest call it offers.
+    // The least any shadowing proxy on this stack must add: one more upstream call per request
+    // through undici's cheapest API (dispatch), with a handler that drops what the parser reads.
     const modern = new Agent({ connections: 256, keepAliveTimeout: 30_000 });
     const origin = new URL(config.modern).origin;
     const drop = { onRequestStart() {}, onResponseStart() {}, onResponseData() {}, onResponseEnd() {}, onResponseError() {} };
