@@ -3,11 +3,13 @@
  * whose calls run on a worker thread (`shadow-worker.ts`), plus `begin`, which hands the worker a
  * whole compared exchange, so that the second upstream call, its body capture, the A/A sample and
  * the comparison (JSON parsing of both bodies) all leave the proxy's event loop. Per shadowed
- * request the main thread posts the request when it arrives and the served side's outcome when
- * the client has it (the captured body moved, not copied), and receives one verdict; bodies come
- * back only for a mismatch (the discrepancy to store) or when the spec check needs the other side.
- * Messages are batched: calls to start leave at the end of the event-loop turn, outcomes ride
- * along (within 5 ms), the worker's replies go once per turn of its loop. Admission (concurrency, queue,
+ * request the main thread sends the request when it arrives and the served side's outcome when
+ * the client has it, and receives one verdict; bodies come back only for a mismatch (the
+ * discrepancy to store) or when the spec check needs the other side. The two messages go through a
+ * shared-memory ring (`shadow-ring.ts`: a copy, no structured clone, the worker woken only when it
+ * sleeps); what does not fit there, and route rules, are posted in batches (calls to start at the
+ * end of the event-loop turn, outcomes within 5 ms). The worker's replies go by postMessage, once
+ * per turn of its loop. Admission (concurrency, queue,
  * per-call timeout) is the worker's own `createShadower`, unchanged, so every not_compared reason
  * means what it means on one thread; `load()` is the worker's latest report. Route rules reach the
  * worker as versioned messages, sent whenever a route's `rulesVersion` moved since the last one.
@@ -20,6 +22,7 @@ import type { Logger } from '../core/logger.js';
 import type { CapturedResponse, CompareRules } from './compare.js';
 import type { Side } from './confidence.js';
 import { ShadowWorkerError } from './errors.js';
+import { createRing, RingWriter, type RingRecord } from './shadow-ring.js';
 import type { RouteController } from './route-controller.js';
 import type { Shadower, ShadowerOptions, ShadowRequest, ShadowResult } from './shadow.js';
 import type { ExchangeOutcome, Verdict } from './verdict.js';
@@ -32,6 +35,8 @@ import type { ExchangeOutcome, Verdict } from './verdict.js';
 export interface WorkerInit {
   options: Omit<ShadowerOptions, 'dispatcher'>;
   versionHeader?: string | undefined;
+  /** The ring the proxy thread writes `send`/`begin`/`primary` messages to (`shadow-ring.ts`); one per worker. */
+  ring: SharedArrayBuffer;
 }
 
 export type WireRequest = Omit<ShadowRequest, 'body' | 'queuedAt'> & { body?: Uint8Array; queuedAt: number };
@@ -50,6 +55,68 @@ export interface FromWorkerBatch {
   load: { inFlight: number; queued: number };
   messages: FromWorker[];
 }
+
+/**
+ * Ring encoding of the per-exchange messages: the JSON of the message with each body replaced by
+ * its index among the record's bodies, and `after`, how many batches the proxy thread had posted
+ * to this worker when it wrote the record. The worker handles a record only once it has handled
+ * that many posted batches, and each posted batch only after the records written before it, so
+ * both channels together keep the order in which messages were sent. `rules` messages never take
+ * the ring (structured clone keeps their values as they are).
+ */
+type Indexed<T> = Omit<T, 'body'> & { body?: number };
+function indexed(r: WireRequest, bodies: Uint8Array[]): Indexed<WireRequest> {
+  if (!r.body) return r as Indexed<WireRequest>;
+  bodies.push(r.body);
+  return { ...r, body: bodies.length - 1 };
+}
+
+/** The ring record for `m`, written after `after` posted batches; undefined for messages that go by postMessage only. */
+export function toRing(m: ToWorker, after: number): { json: string; bodies: Uint8Array[] } | undefined {
+  const bodies: Uint8Array[] = [];
+  let out: unknown;
+  switch (m.t) {
+    case 'rules':
+      return undefined;
+    case 'send':
+      out = { ...m, req: indexed(m.req, bodies) };
+      break;
+    case 'begin':
+      out = { ...m, other: indexed(m.other, bodies), ...(m.noise ? { noise: indexed(m.noise, bodies) } : {}) };
+      break;
+    case 'primary': {
+      const p = m.primary;
+      if (p.ok) {
+        bodies.push(p.response.body);
+        out = { ...m, primary: { ...p, response: { ...p.response, body: 0 } } };
+      } else out = m;
+      break;
+    }
+  }
+  return { json: JSON.stringify({ after, m: out }), bodies };
+}
+
+/** The message a ring record holds and how many posted batches came before it (the inverse of {@link toRing}). */
+export function fromRing(r: RingRecord): { after: number; message: ToWorker } {
+  const { after, m } = JSON.parse(r.json) as { after: number; m: ToWorker };
+  const body = (i: unknown) => {
+    const b = r.bodies[i as number];
+    if (b === undefined) throw new Error(`shadow ring: record of a ${m.t} refers to body ${String(i)} of ${r.bodies.length}`);
+    return b;
+  };
+  const request = (w: WireRequest) => {
+    if (w.body !== undefined) w.body = body(w.body);
+  };
+  if (m.t === 'send') request(m.req);
+  else if (m.t === 'begin') {
+    request(m.other);
+    if (m.noise) request(m.noise);
+  } else if (m.t === 'primary' && m.primary.ok) m.primary.response.body = body(m.primary.response.body);
+  return { after, message: m };
+}
+
+/** Data bytes of each worker's ring: the messages of several thousand exchanges with 1 KB bodies. A record that does not fit goes by postMessage. */
+const RING_BYTES = 4 * 1024 * 1024;
 
 /** The worker's first message: its modules loaded, it takes work. */
 export const WORKER_READY = 'ficus-shadow-worker-ready';
@@ -94,8 +161,8 @@ export interface OffloadedResult {
 
 export interface OffloadedExchange {
   /**
-   * Hands over the served side's outcome and resolves to the verdict. Its body is moved to the
-   * worker (unusable here afterwards) unless `keepBody`.
+   * Hands over the served side's outcome and resolves to the verdict. Its body may be moved to
+   * the worker (unusable here afterwards) unless `keepBody`.
    */
   finish(primary: ExchangeOutcome, keepBody: boolean): Promise<OffloadedResult>;
 }
@@ -133,7 +200,7 @@ const LAZY_FLUSH_MS = 5;
 /** Starts the shadow worker and resolves once it takes work; throws `ShadowWorkerError` when it cannot start. */
 export async function createWorkerShadower(options: ShadowerOptions, deps: WorkerShadowerDeps): Promise<WorkerShadower> {
   const { logger } = deps;
-  const init: WorkerInit = {
+  const init: Omit<WorkerInit, 'ring'> = {
     options: { timeoutMs: options.timeoutMs, concurrency: options.concurrency, queueSize: options.queueSize, maxBodyBytes: options.maxBodyBytes },
     versionHeader: deps.versionHeader,
   };
@@ -149,6 +216,10 @@ export async function createWorkerShadower(options: ShadowerOptions, deps: Worke
   let down: string | undefined;
   let restarting = false;
   let worker: Worker;
+  /** The current worker's ring. */
+  let ring: RingWriter;
+  /** Batches posted to the current worker (ring records carry the count, see `toRing`). */
+  let posted = 0;
   let referenced = false;
 
   let outbox: ToWorker[] = [];
@@ -159,21 +230,34 @@ export async function createWorkerShadower(options: ShadowerOptions, deps: Worke
     if (immediate) clearImmediate(immediate);
     if (timer) clearTimeout(timer);
     immediate = timer = undefined;
-    if (down !== undefined || restarting || outbox.length === 0) return;
+    if (down !== undefined || restarting) return;
+    // A sleeping worker gets a doorbell: an empty batch, unless a batch goes anyway.
+    if (ring.wake() && outbox.length === 0) {
+      worker.postMessage([]);
+      posted++;
+    }
+    if (outbox.length === 0) return;
     const batch = outbox;
     const list = [...transfer];
     outbox = [];
     transfer = new Set();
     worker.postMessage(batch, list);
+    posted++;
   };
   /**
-   * Queues a message. Calls to start (`urgent`) leave at the end of this event-loop turn, so a
-   * shadow call starts as soon as on one thread; served sides' outcomes only feed a comparison
-   * and wait up to LAZY_FLUSH_MS for the next such flush, so most ride along with one instead of
-   * costing a post (and a wake-up of the worker) each.
+   * Sends a message. Per-exchange messages are written to the ring when they fit and nothing
+   * waits in the outbox; the rest (rules, a record too big for the free space, anything while a
+   * worker is being restarted) wait in the outbox to be posted. Either way the worker hears of it
+   * at the next flush (a post, or a wake-up if it sleeps): calls to start (`urgent`) at the end of
+   * this event-loop turn, served sides' outcomes within LAZY_FLUSH_MS, so most ride along.
+   * Order: once a message waits in the outbox, all later ones do too until it is posted, and
+   * ring records say how many batches were posted before them (see `toRing`), so the worker
+   * handles messages in the order they were sent here. Bodies stay this thread's (the ring copies them) except a served side's
+   * body posted without `keepBody`, which is moved.
    */
-  const post = (m: ToWorker, urgent: boolean) => {
-    outbox.push(m);
+  const post = (m: ToWorker, urgent: boolean, keepBody = true) => {
+    const r = outbox.length === 0 && !restarting && down === undefined ? toRing(m, posted) : undefined;
+    if (!r || !ring.write(r.json, r.bodies)) outbox.push(forPosting(m, keepBody));
     if (urgent) {
       if (!immediate) immediate = setImmediate(flush);
     } else if (!immediate && !timer) timer = setTimeout(flush, LAZY_FLUSH_MS).unref(); // the worker's ref keeps pending work alive
@@ -219,8 +303,24 @@ export async function createWorkerShadower(options: ShadowerOptions, deps: Worke
     load = { inFlight: 0, queued: 0 };
   };
 
-  const start = async (): Promise<Worker> => {
-    const w = new Worker(url, { workerData: init });
+  /** `m` as posted: its bodies copied to transferable buffers of their own (or moved, a served side's without `keepBody`). */
+  const forPosting = (m: ToWorker, keepBody: boolean): ToWorker => {
+    const req = (r: WireRequest): WireRequest => (r.body && r.body.length ? { ...r, body: movable(r.body, transfer, true) } : r);
+    switch (m.t) {
+      case 'rules':
+        return m;
+      case 'send':
+        return { ...m, req: req(m.req) };
+      case 'begin':
+        return { ...m, other: req(m.other), ...(m.noise ? { noise: req(m.noise) } : {}) };
+      case 'primary':
+        return m.primary.ok ? { ...m, primary: { ...m.primary, response: { ...m.primary.response, body: movable(m.primary.response.body, transfer, keepBody) as Buffer } } } : m;
+    }
+  };
+
+  const start = async (): Promise<{ worker: Worker; ring: RingWriter }> => {
+    const sab = createRing(RING_BYTES);
+    const w = new Worker(url, { workerData: { ...init, ring: sab } satisfies WorkerInit });
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => done(new Error(`not ready within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
@@ -251,9 +351,10 @@ export async function createWorkerShadower(options: ShadowerOptions, deps: Worke
       logger.error({ code }, 'shadow worker exited; starting a new one');
       start().then(
         (next) => {
-          worker = next;
+          ({ worker, ring } = next);
+          posted = 0;
           restarting = false;
-          if (down !== undefined) void next.terminate();
+          if (down !== undefined) void next.worker.terminate();
           else flush();
         },
         (err: unknown) => {
@@ -266,14 +367,15 @@ export async function createWorkerShadower(options: ShadowerOptions, deps: Worke
       );
     });
     w.unref();
-    return w;
+    return { worker: w, ring: new RingWriter(sab) };
   };
-  worker = await start();
+  ({ worker, ring } = await start());
+  posted = 0;
 
   const wire = (req: ShadowRequest, queuedAt: number): WireRequest => {
     const out: WireRequest = { origin: req.origin, method: req.method, path: req.path, headers: req.headers, queuedAt };
-    // The request body stays the proxy's (it may be stored with a discrepancy): copied, not moved.
-    if (req.body && req.body.length) out.body = movable(req.body, transfer, true);
+    // The request body stays the proxy's (it may be stored with a discrepancy): `post` copies it.
+    if (req.body && req.body.length) out.body = req.body;
     return out;
   };
 
@@ -323,8 +425,7 @@ export async function createWorkerShadower(options: ShadowerOptions, deps: Worke
           syncRules(controller);
           return new Promise<OffloadedResult>((resolve) => {
             exchanges.set(id, resolve);
-            const moved: ExchangeOutcome = primary.ok ? { ...primary, response: { ...primary.response, body: movable(primary.response.body, transfer, keepBody) as Buffer } } : primary;
-            post({ t: 'primary', id, primary: moved, reply: true }, false);
+            post({ t: 'primary', id, primary, reply: true }, false, keepBody);
             updateRef();
           });
         },

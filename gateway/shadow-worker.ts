@@ -10,7 +10,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { compileRules, structuralCompare, type CompiledRules } from './compare.js';
 import type { Side } from './confidence.js';
 import { createShadower, type ShadowRequest, type ShadowResult } from './shadow.js';
-import { asBuffer, movable, WORKER_READY, type FromWorker, type FromWorkerBatch, type ToWorker, type WireRequest, type WorkerInit } from './shadow-offload.js';
+import { RingReader } from './shadow-ring.js';
+import { asBuffer, fromRing, movable, WORKER_READY, type FromWorker, type FromWorkerBatch, type ToWorker, type WireRequest, type WorkerInit } from './shadow-offload.js';
 import { judgeExchange, type ExchangeOutcome, type Verdict } from './verdict.js';
 
 if (!parentPort) throw new Error('shadow-worker.js runs as a worker thread (started by the gateway), not on its own');
@@ -47,6 +48,7 @@ function flush(): void {
   port.postMessage(batch, list);
 }
 function reply(m: FromWorker): void {
+  progressed();
   outbox.push(m);
   if (!flushScheduled) {
     flushScheduled = true;
@@ -114,7 +116,84 @@ function handle(m: ToWorker): void {
   }
 }
 
+// Messages arrive through the ring and, for what did not fit or came while it was not in use, by
+// postMessage. Each ring record says how many posted batches the proxy thread had sent before it:
+// a record waits (`held`) until that many batches were handled, and a batch is handled only after
+// the records written before it, so messages are handled in the order they were sent.
+const ring = new RingReader(init.ring);
+let batchesHandled = 0;
+let held: ToWorker | undefined;
+let heldAfter = 0;
+/** Handles up to `limit` ring records whose turn has come; returns how many it handled. */
+function drainRing(limit: number): number {
+  let n = 0;
+  while (n < limit) {
+    if (held) {
+      if (heldAfter > batchesHandled) break;
+      const m = held;
+      held = undefined;
+      handle(m);
+      n++;
+      continue;
+    }
+    const r = ring.read();
+    if (r === undefined) break;
+    const { after, message } = fromRing(r);
+    held = message;
+    heldAfter = after;
+  }
+  return n;
+}
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * While calls are out, this thread is not asleep on the ring: it looks again whenever a call ends
+ * (or another message is ready) and at least every POLL_MS. Waking it costs the proxy thread more
+ * than writing a record, and under load a call ends every few hundred microseconds, so this saves
+ * the proxy thread a wake-up per turn of its loop; an idle worker sleeps and is woken.
+ */
+const POLL_MS = 1;
+let progress: (() => void) | undefined;
+function progressed(): void {
+  const p = progress;
+  progress = undefined;
+  p?.();
+}
+const callsOut = (): boolean => {
+  const l = shadower.load();
+  return l.inFlight + l.queued > 0;
+};
+/** Resolves the pump's wait for a doorbell: any posted batch, an empty one when it only wakes. */
+let doorbell: (() => void) | undefined;
+async function pump(): Promise<never> {
+  for (;;) {
+    // A bounded number per turn, so the calls' sockets are served in between.
+    if (drainRing(256) > 0) await nextTurn();
+    else if (callsOut() || held) {
+      // (A held record waits for a batch that is on its way: its arrival wakes this loop.)
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(progressed, POLL_MS);
+        progress = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    } else if (ring.sleep()) {
+      await new Promise<void>((resolve) => {
+        doorbell = resolve;
+      });
+      ring.awake();
+    }
+  }
+}
+
 port.on('message', (batch: ToWorker[]) => {
+  drainRing(Infinity);
   for (const m of batch) handle(m);
+  batchesHandled++;
+  progressed();
+  const d = doorbell;
+  doorbell = undefined;
+  d?.();
 });
 port.postMessage(WORKER_READY);
+void pump();

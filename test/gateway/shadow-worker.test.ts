@@ -214,9 +214,14 @@ test('a shadow worker that cannot start is FICUS_GW_SHADOW_WORKER; one that dies
   const dir = tempDir(t);
   await assert.rejects(createWorkerShadower(shadowOptions, { logger, workerUrl: pathToFileURL(join(dir, 'missing.js')) }), { code: 'FICUS_GW_SHADOW_WORKER' });
 
-  // A worker that takes work and dies with it.
+  // A worker that takes work and dies with it: it sleeps on its ring, so work comes with a doorbell message.
   const dying = join(dir, 'dying.mjs');
-  writeFileSync(dying, `import { parentPort } from 'node:worker_threads';\nparentPort.postMessage(${JSON.stringify(WORKER_READY)});\nparentPort.on('message', () => process.exit(3));\n`);
+  const ringModule = new URL('../../gateway/shadow-ring.js', import.meta.url).href;
+  writeFileSync(
+    dying,
+    `import { parentPort, workerData } from 'node:worker_threads';\nimport { RingReader } from ${JSON.stringify(ringModule)};\n` +
+      `new RingReader(workerData.ring).sleep();\nparentPort.postMessage(${JSON.stringify(WORKER_READY)});\nparentPort.on('message', () => process.exit(3));\n`,
+  );
   const ws = await createWorkerShadower(shadowOptions, { logger, workerUrl: pathToFileURL(dying) });
   t.after(() => ws.close());
   const r = await ws.send({ origin: 'http://127.0.0.1:9', method: 'GET', path: '/', headers: {} });
