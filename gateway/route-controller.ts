@@ -121,6 +121,8 @@ export class RouteController {
       servedModern: metrics.requests.labels(id, 'modern'),
       match: metrics.comparisons.labels(id, 'match'),
       mismatch: metrics.comparisons.labels(id, 'mismatch'),
+      // Per comparison: a labels() lookup hashes the label values each time.
+      latencyDelta: metrics.latencyDelta.labels(id),
     };
 
     const saved = deps.state.loadRoute(id);
@@ -201,7 +203,7 @@ export class RouteController {
       this.stats.recordMismatch(deltaMs);
       this.bound.mismatch.inc();
     }
-    if (deltaMs !== undefined) this.deps.metrics.latencyDelta.labels(this.options.id).observe(deltaMs);
+    if (deltaMs !== undefined) this.bound.latencyDelta.observe(deltaMs);
     this.dirty = true;
     if (!match && mismatchChannel.hasSubscribers) mismatchChannel.publish({ route: this.options.id, differences });
     this.evaluatePromotion();
