@@ -86,13 +86,12 @@ export class RingWriter extends RingView {
     if (size > this.capacity - this.used()) return false;
     s.writeUInt32LE(size - 4, 0);
 
-    let at = this.#pos;
-    at = this.#put(s, 0, head, at);
+    let at = this.#put(s.subarray(0, head), this.#pos);
     const len = this.#len;
     for (const b of bodies) {
       len.writeUInt32LE(b.length, 0);
-      at = this.#put(len, 0, 4, at);
-      at = this.#put(b, 0, b.length, at);
+      at = this.#put(len, at);
+      at = this.#put(b, at);
     }
     this.#pos = at;
     Atomics.store(this.header, WRITE, at | 0);
@@ -108,13 +107,13 @@ export class RingWriter extends RingView {
     return Atomics.compareExchange(this.header, SLEEPING, 1, 0) === 1;
   }
 
-  /** Copies `src[from, to)` to ring position `at` (wrapping), returns the position after it. */
-  #put(src: Uint8Array, from: number, to: number, at: number): number {
-    const n = to - from;
+  /** Copies `src` to ring position `at` (wrapping), returns the position after it. */
+  #put(src: Uint8Array, at: number): number {
+    const n = src.length;
     const off = at & this.mask;
     const first = Math.min(n, this.capacity - off);
-    this.data.set(first === n && from === 0 && to === src.length ? src : src.subarray(from, from + first), off);
-    if (first < n) this.data.set(src.subarray(from + first, to), 0);
+    this.data.set(first === n ? src : src.subarray(0, first), off);
+    if (first < n) this.data.set(src.subarray(first), 0);
     return (at + n) >>> 0;
   }
 }
