@@ -611,6 +611,14 @@ export async function runGatewayBench(opts: GatewayBenchOptions = defaultGateway
     const r = med[s];
     log(`  ${pad(LABEL[s], 27)} ${lpad(r.rps.toFixed(0), 7)} ${lpad(f2(r.p50), 7)} ${lpad(f2(r.p99), 7)} ${lpad(f2(r.rps / plain.rps), 6)} ${lpad(String(r.errors), 7)} ${lpad(String(r.non2xx), 8)}`);
   }
+  // The machine's speed drifts between minutes; a round runs every scenario within a few minutes,
+  // so each round's own ratios show how far the medians above can be trusted.
+  if (opts.rounds > 1) {
+    const perRound = scenarios
+      .filter((s) => s !== 'plain')
+      .map((s) => `${LABEL[s]} ${runs[s].map((r, i) => (runs.plain[i] ? f2(r.rps / runs.plain[i]!.rps) : '?')).join(' / ')}`);
+    log(`  ratio in each round (against that round's plain proxy): ${perRound.join(', ')}`);
+  }
   // CPU per request: what each scenario costs the proxy process, independent of how the cores are
   // shared. On a machine where the proxy has cores of its own (load generator and upstreams
   // elsewhere), its throughput is bounded by 1 / (CPU per request) of its busiest thread: the
