@@ -1,6 +1,6 @@
 /**
  * The main thread's handle on the shadow worker (`gateway.shadow.worker`): a {@link Shadower}
- * whose calls run on a worker thread (`shadow-worker.ts`), plus `begin`, which hands the worker a
+ * whose calls run on a worker thread (`shadow-worker.ts`), plus `judge`, which hands the worker a
  * whole compared exchange, so that the second upstream call, its body capture, the A/A sample and
  * the comparison (JSON parsing of both bodies) all leave the proxy's event loop. Per shadowed
  * request the main thread sends one message, once the client has its answer: the request and
@@ -166,14 +166,6 @@ export interface OffloadedResult {
   other?: ShadowResult;
 }
 
-export interface OffloadedExchange {
-  /**
-   * Hands the exchange to the worker with the served side's outcome, and resolves to the verdict.
-   * The outcome's body may be moved to the worker (unusable here afterwards) unless `keepBody`.
-   */
-  finish(primary: ExchangeOutcome, keepBody: boolean): Promise<OffloadedResult>;
-}
-
 export interface ExchangeToOffload {
   controller: RouteController;
   served: Side;
@@ -183,11 +175,18 @@ export interface ExchangeToOffload {
   noise?: ShadowRequest | undefined;
   /** Send the other side's answer back with the verdict (the spec check needs it). */
   returnOther: boolean;
+  /** The served side's outcome, as the client got it. */
+  primary: ExchangeOutcome;
+  /** Keep `primary`'s body usable here; otherwise it may be moved to the worker. */
+  keepBody: boolean;
 }
 
 export interface ShadowOffload {
-  /** One compared exchange for the worker: its off-path calls start when `finish` hands it over; judging happens there too. */
-  begin(x: ExchangeToOffload): OffloadedExchange;
+  /**
+   * Hands one compared exchange to the worker once the served side has answered: the worker makes
+   * the other call (and the A/A call) then, judges, and the promise resolves to the verdict.
+   */
+  judge(x: ExchangeToOffload): Promise<OffloadedResult>;
 }
 
 export interface WorkerShadower extends Shadower, ShadowOffload {}
@@ -406,38 +405,21 @@ export async function createWorkerShadower(options: ShadowerOptions, deps: Worke
       });
     },
 
-    begin(x) {
-      const { controller, served, other, noise, returnOther } = x;
-      // Nothing goes to the worker yet: the exchange travels whole, as one record, once the
-      // served side's outcome is known (the other call starts then).
-      return {
-        finish(primary, keepBody) {
-          if (down !== undefined) return Promise.resolve({ verdict: { kind: 'not_compared', reason: 'error' } });
-          // Nothing to compare and nothing to send back: the other side is not called at all.
-          if (!primary.ok && !returnOther) return Promise.resolve({ verdict: { kind: 'not_compared', reason: primary.reason } });
-          syncRules(controller);
-          const id = nextId++;
-          const now = Date.now();
-          return new Promise<OffloadedResult>((resolve) => {
-            exchanges.set(id, resolve);
-            post(
-              {
-                t: 'exchange',
-                id,
-                route: controller.options.id,
-                served,
-                other: wire(other, now),
-                ...(noise ? { noise: wire(noise, now) } : {}),
-                returnOther,
-                primary,
-              },
-              false,
-              keepBody,
-            );
-            updateRef();
-          });
-        },
-      };
+    judge(x) {
+      const { controller, primary, returnOther } = x;
+      if (down !== undefined) return Promise.resolve({ verdict: { kind: 'not_compared', reason: 'error' } });
+      // Nothing to compare and nothing to send back: the other side is not called at all.
+      if (!primary.ok && !returnOther) return Promise.resolve({ verdict: { kind: 'not_compared', reason: primary.reason } });
+      syncRules(controller);
+      const id = nextId++;
+      const now = Date.now();
+      return new Promise<OffloadedResult>((resolve) => {
+        exchanges.set(id, resolve);
+        const m: ToWorker = { t: 'exchange', id, route: controller.options.id, served: x.served, other: wire(x.other, now), returnOther, primary };
+        if (x.noise) m.noise = wire(x.noise, now);
+        post(m, false, x.keepBody);
+        updateRef();
+      });
     },
 
     load: () => (down !== undefined ? { inFlight: 0, queued: 0 } : { ...load }),
