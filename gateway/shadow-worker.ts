@@ -130,7 +130,7 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * While calls are out, and for IDLE_MS after the last record, this thread is not asleep on the
  * ring: it looks again whenever a call ends (or another message is ready) and at least every
  * POLL_MS. Waking a sleeping thread costs the proxy thread far more than writing a record (on a
- * 2-vCPU VM at 1 500 shadowed req/s, ~50-100 doorbells a second showed as 13-15 µs per request of
+ * 2-vCPU VM at 1 500 shadowed req/s, ~50 doorbells a second showed as 13-15 µs per request of
  * the proxy thread's profile; a poll costs it nothing), so under steady traffic this thread never
  * sleeps; once traffic stops it sleeps and is woken by the next record's doorbell.
  */

@@ -339,33 +339,33 @@ async function pacedLoad(pool: Pool, path: string, rate: number, durationSec: nu
   const total = Math.max(1, Math.round(rate * durationSec));
   const interval = 1000 / rate;
   await new Promise<void>((resolve) => {
-      const t0 = performance.now() + 5;
-      let sent = 0;
-      let done = 0;
-      const finish = () => {
-        if (++done === total) resolve();
-      };
-      const fire = (i: number) => {
-        const due = t0 + i * interval;
-        pool.request({ path, method: 'GET' }).then(
-          async (res) => {
-            await res.body.dump();
-            if (res.statusCode >= 200 && res.statusCode < 300) latencies.push(performance.now() - due);
-            else non2xx++;
-            finish();
-          },
-          () => {
-            errors++;
-            finish();
-          },
-        );
-      };
-      const tick = () => {
-        const now = performance.now();
-        while (sent < total && t0 + sent * interval <= now) fire(sent++);
-        if (sent < total) setTimeout(tick, Math.max(0, Math.min(1, t0 + sent * interval - performance.now())));
-      };
-      setTimeout(tick, 5);
+    const t0 = performance.now() + 5;
+    let sent = 0;
+    let done = 0;
+    const finish = () => {
+      if (++done === total) resolve();
+    };
+    const fire = (i: number) => {
+      const due = t0 + i * interval;
+      pool.request({ path, method: 'GET' }).then(
+        async (res) => {
+          await res.body.dump();
+          if (res.statusCode >= 200 && res.statusCode < 300) latencies.push(performance.now() - due);
+          else non2xx++;
+          finish();
+        },
+        () => {
+          errors++;
+          finish();
+        },
+      );
+    };
+    const tick = () => {
+      const now = performance.now();
+      while (sent < total && t0 + sent * interval <= now) fire(sent++);
+      if (sent < total) setTimeout(tick, Math.max(0, Math.min(1, t0 + sent * interval - performance.now())));
+    };
+    setTimeout(tick, 5);
   });
   const sorted = Float64Array.from(latencies).sort();
   const q = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]! : NaN);
