@@ -177,9 +177,10 @@ async function ficusProxy(fastify: FastifyInstance, deps: ProxyDeps): Promise<vo
       // The worker makes the calls and compares; the spec check, when it samples this exchange,
       // needs the other side's answer back and the served side's body kept here.
       const specWanted = specCheck !== undefined && specCheck.covers(ctl) && specCheck.sampled();
+      const job = offload.begin({ controller: ctl, served: decision.serve, other: otherReq, noise: noiseReq, returnOther: specWanted });
       const settle = (p: ExchangeOutcome): void => {
         const spec = specWanted ? held(p) : undefined;
-        void offload.judge({ controller: ctl, served: decision.serve, other: otherReq, noise: noiseReq, returnOther: specWanted, primary: p, keepBody: specWanted }).then((r) => {
+        void job.finish(p, specWanted).then((r) => {
           if (specWanted) checkSpec(ctl, stored, decision.serve, { [decision.serve]: spec, [other]: r.other && held(r.other) }, true);
           recorder.apply(ctl, stored, r.verdict);
         });

@@ -1,18 +1,15 @@
 /**
  * The main thread's handle on the shadow worker (`gateway.shadow.worker`): a {@link Shadower}
- * whose calls run on a worker thread (`shadow-worker.ts`), plus `judge`, which hands the worker a
+ * whose calls run on a worker thread (`shadow-worker.ts`), plus `begin`, which hands the worker a
  * whole compared exchange, so that the second upstream call, its body capture, the A/A sample and
  * the comparison (JSON parsing of both bodies) all leave the proxy's event loop. Per shadowed
- * request the main thread sends one message, once the client has its answer: the request and
- * the served side's outcome together (the worker makes the other call then, off the client's
- * path as before, only later), and receives one verdict; bodies come back only for a mismatch
- * (the discrepancy to store) or when the spec check needs the other side. A served side that
- * failed is not sent at all unless the spec check wants the other side's answer: nothing is
- * compared, so modern is not called. Messages go through a shared-memory ring
- * (`shadow-ring.ts`: a copy, no structured clone, the worker woken only when it sleeps); what
- * does not fit there, and route rules, are posted in batches (direct calls, `send`, at the end
- * of the event-loop turn; exchanges within 5 ms, so that most ride along). The worker's replies
- * go by postMessage, once per turn of its loop. Admission (concurrency, queue,
+ * request the main thread sends the request when it arrives and the served side's outcome when
+ * the client has it, and receives one verdict; bodies come back only for a mismatch (the
+ * discrepancy to store) or when the spec check needs the other side. The two messages go through a
+ * shared-memory ring (`shadow-ring.ts`: a copy, no structured clone, the worker woken only when it
+ * sleeps); what does not fit there, and route rules, are posted in batches (calls to start at the
+ * end of the event-loop turn, outcomes within 5 ms). The worker's replies go by postMessage, once
+ * per turn of its loop. Admission (concurrency, queue,
  * per-call timeout) is the worker's own `createShadower`, unchanged, so every not_compared reason
  * means what it means on one thread; `load()` is the worker's latest report. Route rules reach the
  * worker as versioned messages, sent whenever a route's `rulesVersion` moved since the last one.
@@ -38,7 +35,7 @@ import type { ExchangeOutcome, Verdict } from './verdict.js';
 export interface WorkerInit {
   options: Omit<ShadowerOptions, 'dispatcher'>;
   versionHeader?: string | undefined;
-  /** The ring the proxy thread writes `send` and `exchange` messages to (`shadow-ring.ts`); one per worker. */
+  /** The ring the proxy thread writes `send`/`begin`/`primary` messages to (`shadow-ring.ts`); one per worker. */
   ring: SharedArrayBuffer;
 }
 
@@ -47,11 +44,9 @@ export type WireRequest = Omit<ShadowRequest, 'body' | 'queuedAt'> & { body?: Ui
 export type ToWorker =
   | { t: 'rules'; route: string; version: number; rules: CompareRules; autoIgnoreNoise: boolean; knownNoise: string[] }
   | { t: 'send'; id: number; req: WireRequest }
-  /**
-   * One compared exchange, sent once the served side's outcome is known: the worker then makes
-   * the other call (and the A/A call), judges, and replies with the verdict.
-   */
-  | { t: 'exchange'; id: number; route: string; served: Side; other: WireRequest; noise?: WireRequest; returnOther: boolean; primary: ExchangeOutcome };
+  | { t: 'begin'; id: number; route: string; served: Side; other: WireRequest; noise?: WireRequest; returnOther: boolean }
+  /** The served side's outcome; without `reply` (a failed one, the other side not wanted) it only tells the worker to forget the exchange. */
+  | { t: 'primary'; id: number; primary: ExchangeOutcome; reply: boolean };
 
 export type FromWorker = { t: 'result'; id: number; result: ShadowResult } | { t: 'verdict'; id: number; verdict: Verdict; other?: ShadowResult };
 
@@ -72,10 +67,8 @@ export interface FromWorkerBatch {
 type Indexed<T> = Omit<T, 'body'> & { body?: number };
 function indexed(r: WireRequest, bodies: Uint8Array[]): Indexed<WireRequest> {
   if (!r.body) return r as Indexed<WireRequest>;
-  // The A/A request carries the client's body too: one copy in the record serves both.
-  let i = bodies.indexOf(r.body);
-  if (i < 0) i = bodies.push(r.body) - 1;
-  return { ...r, body: i };
+  bodies.push(r.body);
+  return { ...r, body: bodies.length - 1 };
 }
 
 /** The ring record for `m`, written after `after` posted batches; undefined for messages that go by postMessage only. */
@@ -88,10 +81,15 @@ export function toRing(m: ToWorker, after: number): { json: string; bodies: Uint
     case 'send':
       out = { ...m, req: indexed(m.req, bodies) };
       break;
-    case 'exchange': {
+    case 'begin':
+      out = { ...m, other: indexed(m.other, bodies), ...(m.noise ? { noise: indexed(m.noise, bodies) } : {}) };
+      break;
+    case 'primary': {
       const p = m.primary;
-      const primary = p.ok ? { ...p, response: { ...p.response, body: bodies.push(p.response.body) - 1 } } : p;
-      out = { ...m, primary, other: indexed(m.other, bodies), ...(m.noise ? { noise: indexed(m.noise, bodies) } : {}) };
+      if (p.ok) {
+        bodies.push(p.response.body);
+        out = { ...m, primary: { ...p, response: { ...p.response, body: 0 } } };
+      } else out = m;
       break;
     }
   }
@@ -110,11 +108,10 @@ export function fromRing(r: RingRecord): { after: number; message: ToWorker } {
     if (w.body !== undefined) w.body = body(w.body);
   };
   if (m.t === 'send') request(m.req);
-  else if (m.t === 'exchange') {
-    if (m.primary.ok) m.primary.response.body = body(m.primary.response.body);
+  else if (m.t === 'begin') {
     request(m.other);
     if (m.noise) request(m.noise);
-  }
+  } else if (m.t === 'primary' && m.primary.ok) m.primary.response.body = body(m.primary.response.body);
   return { after, message: m };
 }
 
@@ -166,6 +163,14 @@ export interface OffloadedResult {
   other?: ShadowResult;
 }
 
+export interface OffloadedExchange {
+  /**
+   * Hands over the served side's outcome and resolves to the verdict. Its body may be moved to
+   * the worker (unusable here afterwards) unless `keepBody`.
+   */
+  finish(primary: ExchangeOutcome, keepBody: boolean): Promise<OffloadedResult>;
+}
+
 export interface ExchangeToOffload {
   controller: RouteController;
   served: Side;
@@ -175,18 +180,11 @@ export interface ExchangeToOffload {
   noise?: ShadowRequest | undefined;
   /** Send the other side's answer back with the verdict (the spec check needs it). */
   returnOther: boolean;
-  /** The served side's outcome, as the client got it. */
-  primary: ExchangeOutcome;
-  /** Keep `primary`'s body usable here; otherwise it may be moved to the worker. */
-  keepBody: boolean;
 }
 
 export interface ShadowOffload {
-  /**
-   * Hands one compared exchange to the worker once the served side has answered: the worker makes
-   * the other call (and the A/A call) then, judges, and the promise resolves to the verdict.
-   */
-  judge(x: ExchangeToOffload): Promise<OffloadedResult>;
+  /** Starts the off-path calls of one compared exchange in the worker; judging happens there too. */
+  begin(x: ExchangeToOffload): OffloadedExchange;
 }
 
 export interface WorkerShadower extends Shadower, ShadowOffload {}
@@ -254,12 +252,12 @@ export async function createWorkerShadower(options: ShadowerOptions, deps: Worke
    * Sends a message. Per-exchange messages are written to the ring when they fit and nothing
    * waits in the outbox; the rest (rules, a record too big for the free space, anything while a
    * worker is being restarted) wait in the outbox to be posted. Either way the worker hears of it
-   * at the next flush (a post, or a wake-up if it sleeps): direct calls (`urgent`) at the end of
-   * this event-loop turn, exchanges within LAZY_FLUSH_MS, so most ride along.
+   * at the next flush (a post, or a wake-up if it sleeps): calls to start (`urgent`) at the end of
+   * this event-loop turn, served sides' outcomes within LAZY_FLUSH_MS, so most ride along.
    * Order: once a message waits in the outbox, all later ones do too until it is posted, and
    * ring records say how many batches were posted before them (see `toRing`), so the worker
-   * handles messages in the order they were sent here. Bodies stay this thread's (the ring
-   * copies them) except a served side's body posted without `keepBody`, which is moved.
+   * handles messages in the order they were sent here. Bodies stay this thread's (the ring copies them) except a served side's
+   * body posted without `keepBody`, which is moved.
    */
   const post = (m: ToWorker, urgent: boolean, keepBody = true) => {
     const r = outbox.length === 0 && !restarting && down === undefined ? toRing(m, posted) : undefined;
@@ -317,11 +315,10 @@ export async function createWorkerShadower(options: ShadowerOptions, deps: Worke
         return m;
       case 'send':
         return { ...m, req: req(m.req) };
-      case 'exchange': {
-        const p = m.primary;
-        const primary = p.ok ? { ...p, response: { ...p.response, body: movable(p.response.body, transfer, keepBody) as Buffer } } : p;
-        return { ...m, primary, other: req(m.other), ...(m.noise ? { noise: req(m.noise) } : {}) };
-      }
+      case 'begin':
+        return { ...m, other: req(m.other), ...(m.noise ? { noise: req(m.noise) } : {}) };
+      case 'primary':
+        return m.primary.ok ? { ...m, primary: { ...m.primary, response: { ...m.primary.response, body: movable(m.primary.response.body, transfer, keepBody) as Buffer } } } : m;
     }
   };
 
@@ -405,21 +402,38 @@ export async function createWorkerShadower(options: ShadowerOptions, deps: Worke
       });
     },
 
-    judge(x) {
-      const { controller, primary, returnOther } = x;
-      if (down !== undefined) return Promise.resolve({ verdict: { kind: 'not_compared', reason: 'error' } });
-      // Nothing to compare and nothing to send back: the other side is not called at all.
-      if (!primary.ok && !returnOther) return Promise.resolve({ verdict: { kind: 'not_compared', reason: primary.reason } });
-      syncRules(controller);
+    begin(x) {
+      const errorVerdict = (): OffloadedResult => ({ verdict: { kind: 'not_compared', reason: 'error' } });
+      if (down !== undefined) return { finish: async () => errorVerdict() };
       const id = nextId++;
       const now = Date.now();
-      return new Promise<OffloadedResult>((resolve) => {
-        exchanges.set(id, resolve);
-        const m: ToWorker = { t: 'exchange', id, route: controller.options.id, served: x.served, other: wire(x.other, now), returnOther, primary };
-        if (x.noise) m.noise = wire(x.noise, now);
-        post(m, false, x.keepBody);
-        updateRef();
-      });
+      syncRules(x.controller);
+      post({
+        t: 'begin',
+        id,
+        route: x.controller.options.id,
+        served: x.served,
+        other: wire(x.other, now),
+        ...(x.noise ? { noise: wire(x.noise, now) } : {}),
+        returnOther: x.returnOther,
+      }, true);
+      const { controller, returnOther } = x;
+      return {
+        finish(primary, keepBody) {
+          if (down !== undefined) return Promise.resolve(errorVerdict());
+          if (!primary.ok && !returnOther) {
+            // Nothing to compare and nothing to send back: the worker only forgets the exchange.
+            post({ t: 'primary', id, primary, reply: false }, false);
+            return Promise.resolve({ verdict: { kind: 'not_compared', reason: primary.reason } });
+          }
+          syncRules(controller);
+          return new Promise<OffloadedResult>((resolve) => {
+            exchanges.set(id, resolve);
+            post({ t: 'primary', id, primary, reply: true }, false, keepBody);
+            updateRef();
+          });
+        },
+      };
     },
 
     load: () => (down !== undefined ? { inFlight: 0, queued: 0 } : { ...load }),

@@ -9,10 +9,11 @@
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { compileRules, structuralCompare, type CompiledRules } from './compare.js';
+import type { Side } from './confidence.js';
 import { createShadower, type ShadowRequest, type ShadowResult } from './shadow.js';
 import { RingReader } from './shadow-ring.js';
 import { asBuffer, fromRing, movable, WORKER_READY, type FromWorker, type FromWorkerBatch, type ToWorker, type WireRequest, type WorkerInit } from './shadow-offload.js';
-import { judgeExchange, type Verdict } from './verdict.js';
+import { judgeExchange, type ExchangeOutcome, type Verdict } from './verdict.js';
 
 if (!parentPort) throw new Error('shadow-worker.js runs as a worker thread (started by the gateway), not on its own');
 const port = parentPort;
@@ -27,7 +28,14 @@ interface RouteRules {
 }
 const routes = new Map<string, RouteRules>();
 
-type Exchange = Extract<ToWorker, { t: 'exchange' }>;
+interface Pending {
+  route: string;
+  served: Side;
+  other: Promise<ShadowResult>;
+  noise: Promise<ShadowResult> | undefined;
+  returnOther: boolean;
+}
+const exchanges = new Map<number, Pending>();
 
 let outbox: FromWorker[] = [];
 let transfer = new Set<ArrayBuffer>();
@@ -57,14 +65,11 @@ function outgoing(r: ShadowResult): ShadowResult {
   return r;
 }
 
-async function judge(ex: Exchange): Promise<void> {
+async function judge(id: number, ex: Pending, primary: ExchangeOutcome): Promise<void> {
   let verdict: Verdict;
   let other: ShadowResult | undefined;
-  const { primary } = ex;
   try {
-    const otherCall = shadower.send(request(ex.other));
-    const noiseCall = ex.noise ? shadower.send(request(ex.noise)) : undefined;
-    const [o, noise] = await Promise.all([otherCall, noiseCall]);
+    const [o, noise] = await Promise.all([ex.other, ex.noise]);
     other = o;
     const r = routes.get(ex.route);
     if (!r) throw new Error(`no rules for route ${ex.route}`); // the main thread sends them before the first exchange
@@ -80,7 +85,7 @@ async function judge(ex: Exchange): Promise<void> {
     verdict.mismatch.modern.body = movable(verdict.mismatch.modern.body, transfer) as Buffer;
   }
   // With a mismatch, `other` holds one of the two responses just moved: moving it again adds nothing, and structured clone sends it once.
-  reply(ex.returnOther && other ? { t: 'verdict', id: ex.id, verdict, other: outgoing(other) } : { t: 'verdict', id: ex.id, verdict });
+  reply(ex.returnOther && other ? { t: 'verdict', id, verdict, other: outgoing(other) } : { t: 'verdict', id, verdict });
 }
 
 function handle(m: ToWorker): void {
@@ -91,9 +96,24 @@ function handle(m: ToWorker): void {
     case 'send':
       void shadower.send(request(m.req)).then((result) => reply({ t: 'result', id: m.id, result: outgoing(result) }));
       return;
-    case 'exchange':
-      void judge(m);
+    case 'begin':
+      exchanges.set(m.id, {
+        route: m.route,
+        served: m.served,
+        other: shadower.send(request(m.other)),
+        noise: m.noise ? shadower.send(request(m.noise)) : undefined,
+        returnOther: m.returnOther,
+      });
       return;
+    case 'primary': {
+      const ex = exchanges.get(m.id);
+      exchanges.delete(m.id);
+      if (!m.reply) return; // the main thread has its verdict already; only forget the exchange
+      // Unknown: a worker restarted since the exchange began, and holds nothing to compare.
+      if (!ex) reply({ t: 'verdict', id: m.id, verdict: { kind: 'not_compared', reason: 'error' } });
+      else void judge(m.id, ex, m.primary);
+      return;
+    }
   }
 }
 
@@ -130,7 +150,7 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  * While calls are out, and for IDLE_MS after the last record, this thread is not asleep on the
  * ring: it looks again whenever a call ends (or another message is ready) and at least every
  * POLL_MS. Waking a sleeping thread costs the proxy thread far more than writing a record (on a
- * 2-vCPU VM at 1 500 shadowed req/s, ~50 doorbells a second showed as 13-15 µs per request of
+ * 2-vCPU VM at 1 500 shadowed req/s, ~50 doorbells a second showed as 10-13 µs per request of
  * the proxy thread's profile; a poll costs it nothing), so under steady traffic this thread never
  * sleeps; once traffic stops it sleeps and is woken by the next record's doorbell.
  */

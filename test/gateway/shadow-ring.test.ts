@@ -53,19 +53,18 @@ test('ring encoding: the worker gets each message as sent with its place among p
   const respBody = bytes(33, 6);
   const messages: ToWorker[] = [
     { t: 'send', id: 1, req: { origin: 'http://m', method: 'POST', path: '/a?b=1', headers: { 'x-a': ['1', '2'], accept: '*/*' }, queuedAt: 5, body: reqBody } },
-    // The A/A request carries the same body as the other call: the record holds it once.
-    { t: 'exchange', id: 2, route: 'r', served: 'legacy', other: { origin: 'http://m', method: 'PUT', path: '/x', headers: {}, queuedAt: 6, body: reqBody }, noise: { origin: 'http://l', method: 'PUT', path: '/x', headers: {}, queuedAt: 6, body: reqBody }, returnOther: true, primary: { ok: true, response: { status: 200, headers: { 'content-type': 'application/json' }, body: respBody }, ms: 1.5 } },
-    { t: 'exchange', id: 3, route: 'r', served: 'modern', other: { origin: 'http://l', method: 'GET', path: '/y', headers: { accept: '*/*' }, queuedAt: 7 }, returnOther: true, primary: { ok: false, reason: 'timeout', detail: 'slow', status: 504 } },
+    { t: 'begin', id: 2, route: 'r', served: 'legacy', other: { origin: 'http://m', method: 'GET', path: '/x', headers: {}, queuedAt: 6 }, noise: { origin: 'http://l', method: 'PUT', path: '/x', headers: {}, queuedAt: 6, body: reqBody }, returnOther: true },
+    { t: 'primary', id: 2, primary: { ok: true, response: { status: 200, headers: { 'content-type': 'application/json' }, body: respBody }, ms: 1.5 }, reply: true },
+    { t: 'primary', id: 3, primary: { ok: false, reason: 'timeout', detail: 'slow', status: 504 }, reply: false },
   ];
   for (const m of messages) {
     const rec = toRing(m, 7);
     assert.ok(rec);
-    if (m.t === 'exchange' && m.id === 2) assert.equal(rec.bodies.length, 2, 'the response body and the request body, once');
     const back = fromRing({ json: rec.json, bodies: rec.bodies.map((b) => Buffer.from(b)) });
     assert.deepEqual(back, { after: 7, message: m });
   }
   assert.equal(toRing({ t: 'rules', route: 'r', version: 1, rules: {}, autoIgnoreNoise: false, knownNoise: [] }, 0), undefined);
-  assert.throws(() => fromRing({ json: '{"after":0,"m":{"t":"exchange","id":1,"route":"r","served":"legacy","other":{"origin":"http://m","method":"GET","path":"/","headers":{},"queuedAt":1},"returnOther":false,"primary":{"ok":true,"response":{"status":200,"headers":{},"body":0},"ms":1}}}', bodies: [] }), /refers to body 0 of 0/);
+  assert.throws(() => fromRing({ json: '{"after":0,"m":{"t":"primary","id":1,"primary":{"ok":true,"response":{"status":200,"headers":{},"body":0},"ms":1},"reply":true}}', bodies: [] }), /refers to body 0 of 0/);
 });
 
 test('ring: a reader on another thread that sleeps between records gets a doorbell per sleep and misses none', async () => {
